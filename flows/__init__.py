@@ -1,0 +1,1 @@
+"""Prefect flows and tasks: thin wrappers that sequence pipeline/ and storage/ calls."""

@@ -1,0 +1,30 @@
+"""Records, pages, metadata and batches: the one serialized form used by the
+manifest JSON, the index documents and the CLI's ``--json`` output."""
+
+from models.batch import BatchReport, FileOutcome, FileStatus
+from models.records import (
+    DocumentType,
+    FieldValue,
+    OriginalFile,
+    PageRecord,
+    Record,
+    SearchFacets,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+)
+
+__all__ = [
+    "BatchReport",
+    "DocumentType",
+    "FieldValue",
+    "FileOutcome",
+    "FileStatus",
+    "OriginalFile",
+    "PageRecord",
+    "Record",
+    "SearchFacets",
+    "SearchHit",
+    "SearchQuery",
+    "SearchResults",
+]

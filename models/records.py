@@ -1,0 +1,148 @@
+"""A record is one digitized dossier: its original files, its pages and what
+was read from them. Its id is a SHA-256, so the same paper scanned twice maps
+to the same record."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MANIFEST_SCHEMA_VERSION = 1
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DocumentType(StrEnum):
+    APPLICATION = "don_de_nghi"
+    DECLARATION = "to_khai"
+    BUSINESS_REGISTRATION = "giay_chung_nhan_dkdn"
+    CITIZEN_ID_CARD = "can_cuoc_cong_dan"
+    DECISION = "quyet_dinh"
+    OFFICIAL_LETTER = "cong_van"
+    REPORT = "bao_cao"
+    RECEIPT = "bien_nhan_ho_so"
+    UNKNOWN = "khong_xac_dinh"
+
+
+class FieldValue(Frozen):
+    """One extracted value, with where it was found and how sure we are."""
+
+    value: str
+    page: int = Field(ge=1)
+    confidence: float = Field(ge=0.0, le=1.0)
+    source_text: str = ""
+
+
+class OriginalFile(Frozen):
+    name: str
+    sha256: str
+    size: int
+    media_type: str
+    key: str
+    page_count: int
+
+
+class PageRecord(Frozen):
+    number: int = Field(ge=1)
+    source_file: str
+    width: int
+    height: int
+    dpi: int
+    rotation_degrees: int = 0
+    skew_degrees: float = 0.0
+    skew_corrected: bool = False
+    blank: bool = False
+    ocr_confidence: float = 0.0
+    word_count: int = 0
+    text: str = ""
+    qr_payloads: tuple[str, ...] = ()
+    image_key: str = ""
+    thumbnail_key: str = ""
+
+
+class Record(Frozen):
+    schema_version: int = MANIFEST_SCHEMA_VERSION
+    record_id: str
+    batch_id: str
+    dossier_code: str = ""
+    procedure: str = ""
+    unit: str = ""
+    operator: str = ""
+    originals: tuple[OriginalFile, ...]
+    pages: tuple[PageRecord, ...]
+    document_type: DocumentType = DocumentType.UNKNOWN
+    fields: dict[str, tuple[FieldValue, ...]] = Field(default_factory=dict)
+    issue_date: date | None = None
+    searchable_pdf_key: str = ""
+    ocr_key: str = ""
+    needs_review: bool = False
+    review_reasons: tuple[str, ...] = ()
+    digitized_at: datetime
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    @property
+    def mean_ocr_confidence(self) -> float:
+        scored = [p.ocr_confidence for p in self.pages if not p.blank]
+        return sum(scored) / len(scored) if scored else 0.0
+
+    def first_value(self, name: str) -> str:
+        values = self.fields.get(name, ())
+        return values[0].value if values else ""
+
+    def id_numbers(self) -> list[str]:
+        """Citizen IDs and tax codes, the numbers clerks search by."""
+        names = ("citizen_id", "old_id", "tax_code")
+        return sorted({v.value for n in names for v in self.fields.get(n, ())})
+
+
+def record_id_for(file_sha256s: list[str]) -> str:
+    """A one-file dossier is identified by its file's hash; a multi-file
+    dossier by the hash of its files' sorted hashes."""
+    if len(file_sha256s) == 1:
+        return file_sha256s[0]
+    joined = "\n".join(sorted(file_sha256s)).encode()
+    return hashlib.sha256(joined).hexdigest()
+
+
+class SearchQuery(Frozen):
+    text: str = ""
+    document_type: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    unit: str | None = None
+    dossier_code: str | None = None
+    id_number: str | None = None
+    limit: int = Field(default=10, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0)
+
+
+class SearchHit(Frozen):
+    record_id: str
+    score: float
+    page: int
+    snippet: str
+    document_type: str
+    dossier_code: str
+    unit: str
+    issue_date: date | None
+    page_count: int
+
+
+class SearchFacets(Frozen):
+    document_type: dict[str, int] = Field(default_factory=dict)
+    unit: dict[str, int] = Field(default_factory=dict)
+    year: dict[str, int] = Field(default_factory=dict)
+
+
+class SearchResults(Frozen):
+    total: int
+    hits: tuple[SearchHit, ...]
+    facets: SearchFacets = SearchFacets()

@@ -1,0 +1,97 @@
+"""All settings in one place: ``SOHOA_*`` environment variables, optionally a
+TOML file named by ``SOHOA_CONFIG``; validated once at start. Secrets come
+from the environment only and are never printed."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sohoa.errors import ConfigurationError
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore", frozen=True)
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    # file:///path (default: <data_dir>/objects) or s3://bucket
+    storage: str = ""
+    # sqlite:///path (default: <data_dir>/index.sqlite3) or http(s)://host:9200
+    index: str = ""
+
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: SecretStr = SecretStr("")
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    presign_seconds: int = Field(default=900, ge=60, le=7 * 86400)
+
+    es_username: str = ""
+    es_password: SecretStr = SecretStr("")
+    es_api_key: SecretStr = SecretStr("")
+    es_ca_certs: Path | None = None
+    es_index_alias: str = "sohoa-records"
+
+    # Inbox: a batch is complete when it holds READY or has been quiet this long.
+    quiet_seconds: float = Field(default=120.0, ge=0)
+    poll_seconds: float = Field(default=30.0, gt=0)
+    processed_dir: Path | None = None
+    failed_dir: Path | None = None
+    quarantine_dir: Path | None = None
+
+    dpi: int = Field(default=300, ge=72, le=1200)
+    languages: str = "vie+eng"
+    ocr_timeout_seconds: float = Field(default=300.0, gt=0)
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    max_file_mb: int = Field(default=512, ge=1)
+    max_page_pixels: int = Field(default=200_000_000, ge=1)
+    min_image_side: int = Field(default=64, ge=1)
+    review_min_confidence: float = Field(default=60.0, ge=0, le=100)
+    metadata_rules: Path | None = None
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().absolute()
+
+    @cached_property
+    def storage_url(self) -> str:
+        return self.storage or (self.data_dir / "objects").as_uri()
+
+    @cached_property
+    def index_url(self) -> str:
+        return self.index or "sqlite:///" + str(self.data_dir / "index.sqlite3")
+
+    @property
+    def work_dir(self) -> Path:
+        """Scratch space for page images; must be shared by all workers of a run."""
+        return self.data_dir / "work"
+
+    def sibling_dir(self, inbox: Path, configured: Path | None, name: str) -> Path:
+        """processed/, failed/ and quarantine/ live beside the inbox by default."""
+        return configured if configured is not None else inbox.absolute().parent / name
+
+
+def load_settings(**overrides: object) -> Settings:
+    values: dict[str, object] = {}
+    config_file = os.environ.get("SOHOA_CONFIG")
+    if config_file:
+        path = Path(config_file)
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigurationError(f"Cannot read SOHOA_CONFIG file {path}: {exc}") from exc
+        # The environment wins over the file.
+        values = {k: v for k, v in values.items() if f"SOHOA_{k.upper()}" not in os.environ}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**values)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigurationError(f"Invalid sohoa settings: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Object store and search index adapters behind the Protocols in storage.protocols."""
