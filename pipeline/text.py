@@ -1,0 +1,63 @@
+"""Diacritics folding and snippets, shared by every search backend.
+
+Folding happens in Python on both documents and queries, so search ignores
+accents on any Elasticsearch (no analysis-common needed) and on SQLite alike.
+``fold`` keeps the length of NFC text, so a match found in folded text can be
+highlighted at the same offsets in the original."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_TOKEN = re.compile(r"[0-9a-z]+")
+_SPECIAL = {"đ": "d", "Đ": "d", "ð": "d", "ı": "i", "ł": "l", "ø": "o", "ß": "s"}
+HIGHLIGHT_START = "<mark>"
+HIGHLIGHT_END = "</mark>"
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    if char in _SPECIAL:
+        return _SPECIAL[char]
+    base = unicodedata.normalize("NFD", char)[0]
+    return base.lower() if len(base.lower()) == 1 else char
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics, one output character per input one."""
+    return "".join(_fold_char(c) for c in unicodedata.normalize("NFC", text))
+
+
+def search_tokens(text: str) -> list[str]:
+    """The words a search backend indexes or looks up: folded, alphanumeric."""
+    return _TOKEN.findall(fold(text))
+
+
+def token_text(text: str) -> str:
+    """The folded tokens joined by spaces: what backends store and analyze."""
+    return " ".join(search_tokens(text))
+
+
+def snippet(text: str, query: str, width: int = 160) -> str:
+    """A window of ``text`` around the first query word, with every query word
+    wrapped in <mark>; the original accents are kept."""
+    text = unicodedata.normalize("NFC", text)
+    words = set(search_tokens(query))
+    spans = [m.span() for m in _TOKEN.finditer(fold(text)) if m.group() in words]
+    if not spans:
+        return " ".join(text[:width].split())
+    start = max(0, spans[0][0] - width // 3)
+    end = min(len(text), start + width)
+    out: list[str] = []
+    cursor = start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        out += [text[cursor:s], HIGHLIGHT_START, text[s:e], HIGHLIGHT_END]
+        cursor = e
+    out.append(text[cursor:end])
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    return prefix + " ".join("".join(out).split()) + suffix
