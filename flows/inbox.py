@@ -1,0 +1,24 @@
+"""Inbox polling: digitize every complete batch. Network shares send no
+file-system events, so the inbox is polled on a schedule (prefect.yaml) or in
+a loop (``sohoa watch``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+
+from flows import resources
+from flows.digitize import check_tools, digitize_batch
+from models import BatchReport
+from pipeline.inbox import find_ready_batches
+
+
+@flow(name="poll-inbox", validate_parameters=False)
+def poll_inbox(inbox: str) -> list[BatchReport]:
+    settings = resources.settings()
+    check_tools(settings)
+    batches = find_ready_batches(Path(inbox), settings.quiet_seconds)
+    if batches:
+        get_run_logger().info("%d complete batch(es) in %s", len(batches), inbox)
+    return [digitize_batch(str(batch)) for batch in batches]

@@ -1,0 +1,24 @@
+"""Keeping the index true to the object store, whose manifests are the
+source of truth."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+
+from flows import resources
+from storage.records import iter_records
+from storage.verify import VerifyReport, verify_storage
+
+
+@flow(name="reindex", validate_parameters=False)
+def reindex() -> int:
+    """Build a fresh index from every manifest and swap it in; searches keep
+    answering from the old index until the swap."""
+    count = resources.search_index().rebuild(iter_records(resources.object_store()))
+    get_run_logger().info("Reindexed %d records", count)
+    return count
+
+
+@flow(name="verify-storage", validate_parameters=False)
+def verify() -> VerifyReport:
+    return verify_storage(resources.object_store(), resources.search_index())

@@ -1,0 +1,208 @@
+"""The inbox contract: which batches are complete, which files make up each
+dossier, and where a batch goes when it is done.
+
+``INBOX/<batch>/`` holds scans and optionally ``manifest.csv`` (file,
+dossier_code, procedure, unit, operator). A batch is complete when it holds a
+``READY`` file or nothing in it has changed for ``quiet_seconds``. Network
+shares send no file-system events, so readiness is decided by polling."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sohoa.errors import InboxError
+
+READY_MARKER = "READY"
+MANIFEST_NAME = "manifest.csv"
+REASON_FILE = "REASON.txt"
+MANIFEST_COLUMNS = ("file", "dossier_code", "procedure", "unit", "operator")
+_CONTROL_FILES = {READY_MARKER, MANIFEST_NAME, REASON_FILE}
+
+
+@dataclass(frozen=True, slots=True)
+class DossierSpec:
+    """One dossier of a batch: its files, in order, and what the manifest says."""
+
+    name: str
+    files: tuple[Path, ...]
+    dossier_code: str = ""
+    procedure: str = ""
+    unit: str = ""
+    operator: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPlan:
+    batch_id: str
+    path: Path
+    dossiers: tuple[DossierSpec, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+
+def _is_hidden(path: Path) -> bool:
+    return path.name.startswith((".", "~$")) or path.name.endswith((".part", ".tmp"))
+
+
+def _content_files(folder: Path) -> Iterator[Path]:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not any(_is_hidden(p) for p in path.relative_to(folder).parts):
+            yield path
+
+
+def newest_change(batch: Path) -> float:
+    """Latest modification time of the batch folder or anything in it."""
+    newest = batch.stat().st_mtime
+    for path in batch.rglob("*"):
+        try:
+            newest = max(newest, path.stat().st_mtime)
+        except FileNotFoundError:  # removed while we looked: it is still changing
+            return time.time()
+    return newest
+
+
+def is_ready(batch: Path, quiet_seconds: float, now: float | None = None) -> bool:
+    if (batch / READY_MARKER).exists():
+        return True
+    if not any(_content_files(batch)):
+        return False
+    now = time.time() if now is None else now
+    return now - newest_change(batch) >= quiet_seconds
+
+
+def find_ready_batches(inbox: Path, quiet_seconds: float, now: float | None = None) -> list[Path]:
+    """Complete batch folders in the inbox, oldest name first."""
+    if not inbox.is_dir():
+        raise InboxError(f"Inbox folder {inbox} does not exist or is not a folder.")
+    if not os.access(inbox, os.R_OK | os.X_OK):
+        raise InboxError(f"Inbox folder {inbox} is not readable by this user.")
+    return [
+        batch
+        for batch in sorted(inbox.iterdir())
+        if batch.is_dir() and not _is_hidden(batch) and is_ready(batch, quiet_seconds, now)
+    ]
+
+
+def plan_batch(batch: Path) -> BatchPlan:
+    """Group a batch's files into dossiers, by manifest or by layout."""
+    manifest = batch / MANIFEST_NAME
+    if manifest.exists():
+        return _plan_from_manifest(batch, manifest)
+    dossiers = []
+    for entry in sorted(batch.iterdir()):
+        if _is_hidden(entry) or entry.name in _CONTROL_FILES:
+            continue
+        files = (entry,) if entry.is_file() else tuple(_content_files(entry))
+        if files:
+            dossiers.append(DossierSpec(name=entry.name, files=files))
+    return BatchPlan(batch_id=batch.name, path=batch, dossiers=tuple(dossiers))
+
+
+def _plan_from_manifest(batch: Path, manifest: Path) -> BatchPlan:
+    try:
+        with manifest.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            columns = [c.strip().lower() for c in reader.fieldnames or []]
+            if "file" not in columns:
+                raise InboxError(
+                    f"{manifest} has no 'file' column. Expected a header row: "
+                    + ",".join(MANIFEST_COLUMNS)
+                )
+            rows = [
+                {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
+                for row in reader
+            ]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InboxError(f"Cannot read {manifest}: {exc}. Save it as UTF-8 CSV.") from exc
+
+    warnings: list[str] = []
+    grouped: dict[str, list[dict[str, str]]] = {}
+    listed: set[Path] = set()
+    for number, row in enumerate(rows, start=2):
+        path = (batch / row["file"]).resolve()
+        if not row["file"] or not path.is_relative_to(batch.resolve()):
+            warnings.append(f"{MANIFEST_NAME} line {number}: '{row['file']}' is not in the batch")
+            continue
+        if not path.is_file():
+            warnings.append(f"{MANIFEST_NAME} line {number}: file '{row['file']}' is missing")
+            continue
+        listed.add(path)
+        key = row.get("dossier_code") or f"file:{row['file']}"
+        grouped.setdefault(key, []).append(row)
+
+    dossiers = [
+        DossierSpec(
+            name=rows_[0].get("dossier_code") or rows_[0]["file"],
+            files=tuple(batch / r["file"] for r in rows_),
+            dossier_code=rows_[0].get("dossier_code", ""),
+            procedure=rows_[0].get("procedure", ""),
+            unit=rows_[0].get("unit", ""),
+            operator=rows_[0].get("operator", ""),
+        )
+        for rows_ in grouped.values()
+    ]
+    for path in _content_files(batch):
+        if path.resolve() not in listed and path.name not in _CONTROL_FILES:
+            rel = path.relative_to(batch).as_posix()
+            warnings.append(f"{rel} is not listed in {MANIFEST_NAME}; taken as its own dossier")
+            dossiers.append(DossierSpec(name=rel, files=(path,)))
+    return BatchPlan(batch.name, batch, tuple(dossiers), tuple(warnings))
+
+
+def _free_destination(parent: Path, name: str) -> Path:
+    target = parent / name
+    suffix = 1
+    while target.exists():
+        target = parent / f"{name}.{suffix}"
+        suffix += 1
+    return target
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def move_durably(source: Path, parent: Path, name: str | None = None) -> Path:
+    """Move a file or folder into ``parent`` without overwriting anything.
+    Across file systems it copies, syncs, and only then removes the source."""
+    parent.mkdir(parents=True, exist_ok=True)
+    target = _free_destination(parent, name or source.name)
+    try:
+        os.rename(source, target)
+    except OSError:
+        if source.is_dir():
+            shutil.copytree(source, target)
+        else:
+            shutil.copy2(source, target)
+        for path in [target, *target.rglob("*")] if target.is_dir() else [target]:
+            if path.is_file():
+                with path.open("rb") as handle:
+                    os.fsync(handle.fileno())
+        _fsync_dir(parent)
+        shutil.rmtree(source) if source.is_dir() else source.unlink()
+    _fsync_dir(parent)
+    return target
+
+
+def quarantine_file(path: Path, batch: Path, quarantine_root: Path, reason: str) -> Path:
+    """Move a rejected file to ``quarantine/<batch>/`` with ``<name>.reason.txt``."""
+    relative = path.relative_to(batch)
+    parent = quarantine_root / batch.name / relative.parent
+    target = move_durably(path, parent)
+    target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+    return target
+
+
+def fail_batch(batch: Path, failed_root: Path, reason: str) -> Path:
+    """Move a batch that cannot be processed to ``failed/`` with REASON.txt."""
+    (batch / REASON_FILE).write_text(reason + "\n", encoding="utf-8")
+    return move_durably(batch, failed_root)

@@ -1,0 +1,226 @@
+"""The one wrapper around poppler-utils (pdfinfo, pdftoppm, pdfimages, pdftotext).
+
+Every call builds its argument list explicitly, runs with a timeout and turns a
+failure into a typed error raised ``from`` its cause; no other module runs these
+programs or reads their output. Pages are numbered from 1, as poppler does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from sohoa.errors import MissingDependencyError, ProcessingError
+
+INSTALL_HINT = "Install poppler: apt-get install poppler-utils"
+_VERSION = re.compile(r"version\s+(\d+(?:\.\d+)+)")
+_PAGE_SIZE = re.compile(r"([\d.]+)\s+x\s+([\d.]+)\s+pts")
+_STDERR_TAIL = 600
+
+
+class PopplerError(ProcessingError):
+    """A poppler program failed on a file."""
+
+
+class PopplerTimeout(PopplerError):
+    """A poppler program ran past its timeout; a less busy machine may manage."""
+
+    retryable = True
+
+
+class PdfPasswordRequired(PopplerError):
+    """The PDF cannot be opened without its user (open) password."""
+
+
+@dataclass(frozen=True, slots=True)
+class PdfInfo:
+    """What ``pdfinfo`` says about a PDF.
+
+    ``encrypted`` is also true for PDFs that only carry an owner password
+    (permissions); those open and render normally.
+    """
+
+    pages: int
+    encrypted: bool
+    page_width_pt: float
+    page_height_pt: float
+    pdf_version: str
+    producer: str
+
+
+@dataclass(frozen=True, slots=True)
+class PdfImage:
+    """One row of ``pdfimages -list``: an image drawn on a page."""
+
+    page: int
+    number: int
+    type: str  # "image", "mask", "smask" or "stencil"
+    width: int
+    height: int
+    color: str  # "gray", "rgb", "cmyk", "index", "icc", "lab", "sep", ...
+    components: int
+    bits_per_component: int
+    encoding: str  # "jpeg", "image" (flate etc.), "ccitt", "jbig2", "jpx"
+    x_ppi: float
+    y_ppi: float
+
+
+def _run(program: str, args: list[str | os.PathLike[str]], timeout: float) -> str:
+    """Run one poppler program and return its stdout; raise typed errors."""
+    command = [program, *map(str, args)]
+    try:
+        completed = subprocess.run(
+            command, capture_output=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL
+        )
+    except FileNotFoundError as exc:
+        raise MissingDependencyError(f"{program} is not installed. {INSTALL_HINT}") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise PopplerTimeout(f"{program} did not finish within {timeout:g} s: {command}") from exc
+    stderr = completed.stderr.decode("utf-8", "replace")
+    if completed.returncode != 0:
+        cause = subprocess.CalledProcessError(completed.returncode, command, stderr=stderr)
+        if "Incorrect password" in stderr:
+            raise PdfPasswordRequired(
+                f"{program}: the PDF needs a password to open: {command[-1]}"
+            ) from cause
+        raise PopplerError(
+            f"{program} failed (exit {completed.returncode}) on {command}: "
+            f"{stderr.strip()[-_STDERR_TAIL:]}"
+        ) from cause
+    return completed.stdout.decode("utf-8", "replace")
+
+
+@cache
+def poppler_version() -> str:
+    """The installed poppler version, e.g. "22.12.0"; checked once per process.
+
+    Raises:
+        MissingDependencyError: pdftoppm is missing or does not say its version.
+    """
+    try:
+        completed = subprocess.run(
+            ["pdftoppm", "-v"], capture_output=True, timeout=30, check=False
+        )
+    except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
+        raise MissingDependencyError(f"pdftoppm is not usable. {INSTALL_HINT}") from exc
+    output = (completed.stderr + completed.stdout).decode("utf-8", "replace")
+    match = _VERSION.search(output)
+    if match is None:
+        raise MissingDependencyError(f"Cannot read the poppler version: {output!r}. {INSTALL_HINT}")
+    return match.group(1)
+
+
+def pdf_info(path: Path, timeout: float) -> PdfInfo:
+    """Page count, encryption and first-page size of a PDF, via ``pdfinfo``.
+
+    Raises:
+        PdfPasswordRequired: the PDF needs a user password.
+        PopplerError: poppler cannot read the file.
+    """
+    fields: dict[str, str] = {}
+    for line in _run("pdfinfo", [path], timeout).splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            fields[key.strip()] = value.strip()
+    size = _PAGE_SIZE.search(fields.get("Page size", ""))
+    try:
+        pages = int(fields["Pages"])
+    except (KeyError, ValueError) as exc:
+        raise PopplerError(f"pdfinfo gave no page count for {path}") from exc
+    return PdfInfo(
+        pages=pages,
+        encrypted=fields.get("Encrypted", "no").startswith("yes"),
+        page_width_pt=float(size.group(1)) if size else 0.0,
+        page_height_pt=float(size.group(2)) if size else 0.0,
+        pdf_version=fields.get("PDF version", ""),
+        producer=fields.get("Producer", ""),
+    )
+
+
+def _partial_prefix(out: Path) -> Path:
+    """Where a program writes before the result is renamed into place."""
+    return out.with_name(f".{out.stem}.{os.getpid()}.partial")
+
+
+def render_pdf_page(
+    pdf: Path, page_number: int, dpi: int, out_png: Path, timeout: float, *, gray: bool = False
+) -> Path:
+    """Render one page (1-based) of a PDF to a PNG at ``dpi`` with ``pdftoppm``.
+
+    Only that page is rendered, so memory does not grow with the page count.
+    The crop box (what viewers show) is rendered. ``gray`` writes an 8-bit
+    grayscale PNG instead of RGB, for pages whose content is grayscale.
+    The PNG appears at ``out_png`` only once complete.
+    """
+    prefix = _partial_prefix(out_png)
+    args: list[str | os.PathLike[str]] = [
+        "-f", str(page_number), "-l", str(page_number), "-r", str(dpi),
+        "-cropbox", "-png", "-singlefile",
+    ]  # fmt: skip
+    if gray:
+        args.append("-gray")
+    _run("pdftoppm", [*args, pdf, prefix], timeout)
+    written = prefix.with_name(prefix.name + ".png")
+    if not written.is_file():
+        raise PopplerError(f"pdftoppm wrote no image for page {page_number} of {pdf}")
+    return written.replace(out_png)
+
+
+def list_page_images(pdf: Path, page_number: int, timeout: float) -> list[PdfImage]:
+    """The images drawn on one page (1-based), as ``pdfimages -list`` reports them."""
+    output = _run(
+        "pdfimages", ["-list", "-f", str(page_number), "-l", str(page_number), pdf], timeout
+    )
+    images = []
+    for line in output.splitlines()[2:]:  # two header lines
+        cols = line.split()
+        if len(cols) < 14:
+            continue
+        try:
+            images.append(
+                PdfImage(
+                    page=int(cols[0]),
+                    number=int(cols[1]),
+                    type=cols[2],
+                    width=int(cols[3]),
+                    height=int(cols[4]),
+                    color=cols[5],
+                    components=int(cols[6]),
+                    bits_per_component=int(cols[7]),
+                    encoding=cols[8],
+                    x_ppi=float(cols[12]),
+                    y_ppi=float(cols[13]),
+                )
+            )
+        except ValueError as exc:
+            raise PopplerError(f"Unexpected pdfimages -list line for {pdf}: {line!r}") from exc
+    return images
+
+
+def extract_page_image(pdf: Path, page_number: int, out_png: Path, timeout: float) -> Path:
+    """Decode the (first) image of one page (1-based) to a PNG with ``pdfimages``.
+
+    The image keeps its native pixel size; poppler's own decoders are used, so
+    the pixels are those ``pdftoppm`` would draw at that resolution.
+    """
+    prefix = _partial_prefix(out_png)
+    args = ["-f", str(page_number), "-l", str(page_number), "-png", pdf, prefix]
+    _run("pdfimages", args, timeout)
+    written = sorted(prefix.parent.glob(prefix.name + "-*.png"))
+    if not written:
+        raise PopplerError(f"pdfimages wrote no image for page {page_number} of {pdf}")
+    for extra in written[1:]:
+        extra.unlink()
+    return written[0].replace(out_png)
+
+
+def pdf_text(pdf: Path, timeout: float, *, layout: bool = False) -> str:
+    """The text layer of a PDF as ``pdftotext`` extracts it (pages end with form feeds)."""
+    args: list[str | os.PathLike[str]] = ["-enc", "UTF-8"]
+    if layout:
+        args.append("-layout")
+    return _run("pdftotext", [*args, pdf, "-"], timeout)

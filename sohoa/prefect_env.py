@@ -1,0 +1,21 @@
+"""Prefect defaults for running offline in ephemeral mode (no server). Must
+run before prefect is imported; explicit environment settings win."""
+
+from __future__ import annotations
+
+import os
+
+DEFAULTS = {
+    # The temporary API server needs ~20 s to start on a 2-core machine.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    # Telemetry would try the network and log an ERROR line offline.
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+}
+
+
+def configure(quiet: bool = False) -> None:
+    for name, value in DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    if quiet:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

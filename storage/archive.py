@@ -1,0 +1,125 @@
+"""Archive a digitized dossier: upload its originals and derivatives under
+their keys, then write its manifest last. A record exists once its manifest
+does, so a crash at any point leaves either a whole record or none."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from models import OriginalFile, PageRecord, Record
+from models.records import DocumentType, FieldValue
+from pipeline.pages import ProcessedPage
+from pipeline.preflight import SourceFile
+from storage import keys
+from storage.protocols import ObjectStore
+from storage.records import save_record
+
+_SUFFIX = {"pdf": ".pdf", "tiff": ".tif", "jpeg": ".jpg", "png": ".png"}
+
+
+@dataclass(frozen=True, slots=True)
+class DossierInfo:
+    """What the batch says about a dossier (manifest.csv or folder layout)."""
+
+    batch_id: str
+    dossier_code: str = ""
+    procedure: str = ""
+    unit: str = ""
+    operator: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DossierOutputs:
+    """What the pipeline produced for a dossier, as local paths and values."""
+
+    sources: Sequence[SourceFile]
+    pages: Sequence[ProcessedPage]
+    page_sources: Sequence[str]
+    searchable_pdf: Path
+    ocr_json: Path
+    document_type: DocumentType
+    fields: dict[str, tuple[FieldValue, ...]]
+    issue_date: date | None
+    review_reasons: tuple[str, ...]
+
+
+def archive_dossier(
+    store: ObjectStore, record_id: str, info: DossierInfo, outputs: DossierOutputs
+) -> Record:
+    originals = []
+    for source in outputs.sources:
+        key = keys.original_key(source.sha256, _SUFFIX.get(source.kind, ""))
+        if store.stat(key) is None:
+            store.put_file(key, source.path, source.media_type)
+        originals.append(
+            OriginalFile(
+                name=source.path.name,
+                sha256=source.sha256,
+                size=source.size,
+                media_type=source.media_type,
+                key=key,
+                page_count=source.page_count,
+            )
+        )
+
+    page_records = []
+    for number, (page, source_name) in enumerate(
+        zip(outputs.pages, outputs.page_sources, strict=True), start=1
+    ):
+        image_key = keys.page_image_key(record_id, number)
+        thumb_key = keys.thumbnail_key(record_id, number)
+        store.put_file(image_key, page.image_path, "image/jpeg")
+        store.put_file(thumb_key, page.thumbnail_path, "image/jpeg")
+        page_records.append(
+            PageRecord(
+                number=number,
+                source_file=source_name,
+                width=page.width,
+                height=page.height,
+                dpi=page.dpi,
+                rotation_degrees=page.rotation_degrees,
+                skew_degrees=round(page.skew_degrees, 2),
+                skew_corrected=page.skew_corrected,
+                blank=page.blank,
+                ocr_confidence=round(page.ocr_confidence, 1),
+                word_count=page.word_count,
+                text=page.text,
+                qr_payloads=tuple(page.qr_payloads),
+                image_key=image_key,
+                thumbnail_key=thumb_key,
+            )
+        )
+
+    pdf_key = keys.searchable_pdf_key(record_id)
+    ocr_key = keys.ocr_key(record_id)
+    store.put_file(pdf_key, outputs.searchable_pdf, "application/pdf")
+    store.put_file(ocr_key, outputs.ocr_json, "application/json")
+
+    record = Record(
+        record_id=record_id,
+        batch_id=info.batch_id,
+        dossier_code=info.dossier_code or _first(outputs.fields, "dossier_code"),
+        procedure=info.procedure,
+        unit=info.unit,
+        operator=info.operator,
+        originals=tuple(originals),
+        pages=tuple(page_records),
+        document_type=outputs.document_type,
+        fields=outputs.fields,
+        issue_date=outputs.issue_date,
+        searchable_pdf_key=pdf_key,
+        ocr_key=ocr_key,
+        needs_review=bool(outputs.review_reasons),
+        review_reasons=outputs.review_reasons,
+        digitized_at=datetime.now(UTC),
+    )
+    save_record(store, record)
+    return record
+
+
+def _first(fields: dict[str, tuple[FieldValue, ...]], name: str) -> str:
+    values = fields.get(name, ())
+    return values[0].value if values else ""

@@ -1,0 +1,223 @@
+"""Generated test pages: Vietnamese administrative text rendered with PIL and
+DejaVuSerif at 300 DPI, with the exact text drawn as ground truth, plus the
+distortions a scanner adds (skew, quarter turns, noise, dark edges)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from rapidfuzz.distance import Levenshtein
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+A4_MM = (210.0, 297.0)
+
+# Each page is a list of (line, centered). Only single-column lines, so the
+# ground truth reading order is unambiguous.
+PAGE_TEXTS: tuple[tuple[tuple[str, bool], ...], ...] = (
+    (
+        ("ỦY BAN NHÂN DÂN QUẬN HOÀN KIẾM", False),
+        ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", True),
+        ("Độc lập - Tự do - Hạnh phúc", True),
+        ("Số: 1524/QĐ-UBND", False),
+        ("Hà Nội, ngày 15 tháng 3 năm 2024", False),
+        ("QUYẾT ĐỊNH", True),
+        ("Về việc cấp giấy phép xây dựng nhà ở riêng lẻ", True),
+        ("CHỦ TỊCH ỦY BAN NHÂN DÂN QUẬN HOÀN KIẾM", True),
+        ("Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;", False),
+        ("Căn cứ Luật Xây dựng ngày 18 tháng 6 năm 2014;", False),
+        ("Xét đề nghị của Trưởng phòng Quản lý đô thị quận,", False),
+        ("QUYẾT ĐỊNH:", True),
+        ("Điều 1. Cấp giấy phép xây dựng cho hộ gia đình có tên sau đây.", False),
+        ("Họ và tên: Nguyễn Văn Ánh", False),
+        ("Ngày sinh: 12/08/1985", False),
+        ("Số căn cước công dân: 001085012345", False),
+        ("Địa chỉ thường trú: số 18 phố Hàng Bạc, phường Hàng Đào", False),
+        ("Diện tích xây dựng: 64,5 mét vuông; số tầng: 4 tầng.", False),
+        ("Điều 2. Quyết định này có hiệu lực kể từ ngày ký.", False),
+        ("Điều 3. Chánh Văn phòng, Trưởng phòng Tài chính - Kế hoạch", False),
+        ("và ông Nguyễn Văn Ánh chịu trách nhiệm thi hành quyết định này.", False),
+        ("Nơi nhận: như Điều 3; lưu văn thư.", False),
+        ("KT. CHỦ TỊCH - PHÓ CHỦ TỊCH", True),
+        ("Trần Thị Hồng Nhung", True),
+    ),
+    (
+        ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", True),
+        ("Độc lập - Tự do - Hạnh phúc", True),
+        ("ĐƠN ĐỀ NGHỊ CẤP ĐỔI THẺ CĂN CƯỚC", True),
+        ("Kính gửi: Công an phường Bến Nghé, Quận 1, Thành phố Hồ Chí Minh", False),
+        ("Họ và tên: Lê Thị Phương Thảo", False),
+        ("Giới tính: Nữ. Dân tộc: Kinh. Quốc tịch: Việt Nam", False),
+        ("Ngày, tháng, năm sinh: 03/11/1992", False),
+        ("Nơi đăng ký khai sinh: xã Đức Hòa, huyện Đức Thọ, tỉnh Hà Tĩnh", False),
+        ("Quê quán: xã Thạch Đỉnh, huyện Thạch Hà, tỉnh Hà Tĩnh", False),
+        ("Nơi thường trú: 27 đường Nguyễn Huệ, phường Bến Nghé", False),
+        ("Số định danh cá nhân: 042192004817", False),
+        ("Số điện thoại liên hệ: 0912 345 678", False),
+        ("Lý do đề nghị: thẻ cũ bị hỏng, thông tin trên thẻ không còn rõ.", False),
+        ("Tôi xin cam đoan những thông tin kê khai trên là đúng sự thật", False),
+        ("và xin chịu trách nhiệm trước pháp luật về lời khai của mình.", False),
+        ("Hồ sơ kèm theo gồm: bản sao giấy khai sinh, thẻ căn cước cũ.", False),
+        ("Thành phố Hồ Chí Minh, ngày 08 tháng 01 năm 2025", True),
+        ("NGƯỜI LÀM ĐƠN", True),
+        ("(Ký, ghi rõ họ tên)", True),
+        ("Lê Thị Phương Thảo", True),
+    ),
+    (
+        ("SỞ KẾ HOẠCH VÀ ĐẦU TƯ TỈNH QUẢNG NAM", False),
+        ("PHÒNG ĐĂNG KÝ KINH DOANH", False),
+        ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", True),
+        ("Độc lập - Tự do - Hạnh phúc", True),
+        ("GIẤY BIÊN NHẬN HỒ SƠ", True),
+        ("Mã hồ sơ: 000.00.24.H47-250312-0047", False),
+        ("Tên doanh nghiệp: CÔNG TY TNHH THƯƠNG MẠI DỊCH VỤ HỘI AN XANH", False),
+        ("Mã số doanh nghiệp: 4001234567", False),
+        ("Người nộp hồ sơ: Phạm Quốc Dũng", False),
+        ("Địa chỉ: 45 đường Trần Hưng Đạo, phường Minh An, thành phố Hội An", False),
+        ("Thủ tục: Đăng ký thay đổi nội dung đăng ký doanh nghiệp", False),
+        ("Thành phần hồ sơ đã nhận:", False),
+        ("1. Thông báo thay đổi nội dung đăng ký doanh nghiệp;", False),
+        ("2. Biên bản họp Hội đồng thành viên về việc thay đổi;", False),
+        ("3. Quyết định của Hội đồng thành viên về việc thay đổi;", False),
+        ("4. Giấy ủy quyền cho người đi nộp hồ sơ.", False),
+        ("Ngày hẹn trả kết quả: 19/03/2025. Lệ phí: 50.000 đồng.", False),
+        ("Quảng Nam, ngày 12 tháng 3 năm 2025", True),
+        ("NGƯỜI NHẬN HỒ SƠ", True),
+        ("Võ Thị Mỹ Duyên", True),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    """A page image (RGB, uint8) with the text drawn on it."""
+
+    image: np.ndarray
+    text: str
+    dpi: int
+
+
+def _font(name: str, points: float, dpi: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT_DIR / name), round(points * dpi / 72))
+
+
+def render_page(
+    index: int = 0,
+    dpi: int = 300,
+    points: float = 12.0,
+    qr_payload: str | None = None,
+) -> RenderedPage:
+    """Draws page ``index`` of PAGE_TEXTS on a white A4 sheet."""
+    width = round(A4_MM[0] / 25.4 * dpi)
+    height = round(A4_MM[1] / 25.4 * dpi)
+    sheet = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(sheet)
+    font = _font("DejaVuSerif.ttf", points, dpi)
+    margin = round(dpi * 0.9)
+    line_height = round(points * dpi / 72 * 1.8)
+    y = margin
+    lines = PAGE_TEXTS[index % len(PAGE_TEXTS)]
+    for line, centered in lines:
+        line_width = draw.textlength(line, font=font)
+        x = (width - line_width) / 2 if centered else margin
+        draw.text((x, y), line, font=font, fill=(20, 20, 30))
+        y += line_height
+    if qr_payload is not None:
+        sheet.paste(_qr_image(qr_payload, dpi), (width - margin - dpi, height - margin - dpi))
+    text = "\n".join(line for line, _ in lines)
+    return RenderedPage(np.asarray(sheet), text, dpi)
+
+
+def _qr_image(payload: str, dpi: int) -> Image.Image:
+    import qrcode
+
+    qr = qrcode.QRCode(border=2, box_size=max(2, dpi // 40))
+    qr.add_data(payload)
+    qr.make(fit=True)
+    return qr.make_image().get_image().convert("RGB").resize((dpi, dpi), Image.Resampling.NEAREST)
+
+
+def skew(image: np.ndarray, angle_degrees: float) -> np.ndarray:
+    """Rotates counter-clockwise by ``angle_degrees`` on a larger white canvas,
+    as a sheet placed crooked on the glass."""
+    height, width = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle_degrees, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_w, new_h = int(height * sin + width * cos), int(height * cos + width * sin)
+    matrix[0, 2] += new_w / 2 - width / 2
+    matrix[1, 2] += new_h / 2 - height / 2
+    return cv2.warpAffine(
+        image,
+        matrix,
+        (new_w, new_h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(255, 255, 255),
+    )
+
+
+def turn_clockwise(image: np.ndarray, degrees: int) -> np.ndarray:
+    """Turns the page clockwise by a multiple of 90 degrees."""
+    return np.ascontiguousarray(np.rot90(image, k=-(degrees // 90) % 4))
+
+
+def add_scan_noise(image: np.ndarray, seed: int = 0, sigma: float = 14.0) -> np.ndarray:
+    """Paper tint, Gaussian sensor noise, dust specks and a slight blur."""
+    rng = np.random.default_rng(seed)
+    noisy = cv2.GaussianBlur(image, (3, 3), 0.7).astype(np.float32)
+    noisy = noisy * 0.92 + 10.0
+    noisy += rng.normal(0.0, sigma, noisy.shape[:2])[..., None]
+    specks = rng.random(noisy.shape[:2]) < 0.0005
+    noisy[specks] = 30.0
+    return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+def add_dark_edges(image: np.ndarray, band: int = 40) -> np.ndarray:
+    """Dark bands along the left and top edges, as a lid left open leaves."""
+    out = image.copy()
+    out[:, :band] = 25
+    out[:band, :] = 25
+    return out
+
+
+def blank_page(dpi: int = 300) -> np.ndarray:
+    width = round(A4_MM[0] / 25.4 * dpi)
+    height = round(A4_MM[1] / 25.4 * dpi)
+    return np.full((height, width, 3), 255, dtype=np.uint8)
+
+
+def save_png(image: np.ndarray, path: Path, dpi: int = 300) -> Path:
+    Image.fromarray(image).save(path, dpi=(dpi, dpi))
+    return path
+
+
+def normalize_text(text: str) -> str:
+    """NFC with every run of whitespace made one space: CER then counts
+    characters, not layout."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def character_error_rate(recognized: str, truth: str) -> float:
+    truth_n = normalize_text(truth)
+    return Levenshtein.distance(normalize_text(recognized), truth_n) / max(1, len(truth_n))
+
+
+@pytest.fixture(scope="session")
+def clean_page() -> RenderedPage:
+    return render_page(0)
+
+
+@pytest.fixture
+def page_png(tmp_path: Path) -> Callable[[np.ndarray, int], Path]:
+    """Writes an image to a PNG in tmp_path, as pdftoppm would leave it."""
+
+    def write(image: np.ndarray, dpi: int = 300) -> Path:
+        return save_png(image, tmp_path / f"page-{len(list(tmp_path.iterdir()))}.png", dpi)
+
+    return write
