@@ -45,13 +45,14 @@ class BatchPlan:
     warnings: tuple[str, ...] = field(default=())
 
 
-def _is_hidden(path: Path) -> bool:
-    return path.name.startswith((".", "~$")) or path.name.endswith((".part", ".tmp"))
+def _is_hidden(name: str) -> bool:
+    """Dot files, Office lock files and partial copies are never documents."""
+    return name.startswith((".", "~$")) or name.endswith((".part", ".tmp"))
 
 
 def _content_files(folder: Path) -> Iterator[Path]:
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and not any(_is_hidden(p) for p in path.relative_to(folder).parts):
+        if path.is_file() and not any(_is_hidden(part) for part in path.relative_to(folder).parts):
             yield path
 
 
@@ -84,7 +85,7 @@ def find_ready_batches(inbox: Path, quiet_seconds: float, now: float | None = No
     return [
         batch
         for batch in sorted(inbox.iterdir())
-        if batch.is_dir() and not _is_hidden(batch) and is_ready(batch, quiet_seconds, now)
+        if batch.is_dir() and not _is_hidden(batch.name) and is_ready(batch, quiet_seconds, now)
     ]
 
 
@@ -95,7 +96,7 @@ def plan_batch(batch: Path) -> BatchPlan:
         return _plan_from_manifest(batch, manifest)
     dossiers = []
     for entry in sorted(batch.iterdir()):
-        if _is_hidden(entry) or entry.name in _CONTROL_FILES:
+        if _is_hidden(entry.name) or entry.name in _CONTROL_FILES:
             continue
         files = (entry,) if entry.is_file() else tuple(_content_files(entry))
         if files:

@@ -1,0 +1,44 @@
+"""Flow tests run Prefect for real, in one ephemeral test server per session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flows import resources
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+@pytest.fixture()
+def sohoa_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh data dir and inbox, on the embedded backends."""
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SOHOA_QUIET_SECONDS", "0")
+    for name in ("SOHOA_STORAGE", "SOHOA_INDEX", "SOHOA_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "inbox").mkdir()
+    resources.reset()
+    yield tmp_path
+    resources.reset()
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``sohoa`` console script as a user would."""
+    command = [str(Path(sys.executable).with_name("sohoa")), *args]
+    return subprocess.run(
+        command, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=900
+    )

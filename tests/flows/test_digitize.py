@@ -1,0 +1,132 @@
+"""The main job end to end, on the embedded defaults and real tesseract."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pikepdf
+from PIL import Image
+
+from flows import resources
+from flows.digitize import digitize_batch
+from models import FileStatus, SearchQuery
+from pipeline.text import fold
+from sohoa.samples import write_batch
+from storage.records import iter_records
+from tests.flows.conftest import run_cli
+
+
+def _add_bad_inputs(batch: Path, good_pdf: Path) -> dict[str, str]:
+    """Five files a scanner station really produces, and the reject code each must get."""
+    (batch / "zero.pdf").write_bytes(b"")
+    data = good_pdf.read_bytes()
+    (batch / "truncated.pdf").write_bytes(data[: len(data) // 3])
+    with pikepdf.open(good_pdf) as pdf:
+        pdf.save(batch / "locked.pdf", encryption=pikepdf.Encryption(user="secret", owner="o"))
+    (batch / "notes.pdf").write_text("Danh sách hồ sơ cần scan lại\n", encoding="utf-8")
+    buffer = io.BytesIO()
+    Image.new("RGB", (1, 1), "white").save(buffer, format="PNG")
+    (batch / "dot.png").write_bytes(buffer.getvalue())
+    return {
+        "zero.pdf": "empty",
+        "truncated.pdf": "corrupt",
+        "locked.pdf": "encrypted",
+        "notes.pdf": "unsupported_type",
+        "dot.png": "too_small",
+    }
+
+
+def test_batch_with_bad_inputs_stores_the_rest_and_quarantines_each_reject(
+    prefect_server: None, sohoa_home: Path
+) -> None:
+    batch = sohoa_home / "inbox" / "batch-1"
+    truth = write_batch(batch, count=3, seed=11, formats=("pdf", "tiff", "jpeg"))
+    good_pdf = next(batch.glob("*.pdf"))
+    expected_rejects = _add_bad_inputs(batch, good_pdf)
+
+    report = digitize_batch(str(batch))
+
+    by_file = {o.file: o for o in report.files}
+    assert not batch.exists() and Path(report.destination).parent.name == "processed"
+    for name, code in expected_rejects.items():
+        assert by_file[name].status is FileStatus.QUARANTINED
+        assert by_file[name].quarantine_reason.startswith(code), by_file[name]
+        reason_file = sohoa_home / "quarantine" / "batch-1" / f"{name}.reason.txt"
+        assert reason_file.read_text(encoding="utf-8").startswith(code)
+    stored = [o for o in report.files if o.status is FileStatus.STORED]
+    assert len(stored) == 3 and len(report.records) == 3
+
+    records = {r.record_id: r for r in iter_records(resources.object_store())}
+    assert set(records) == set(report.records)
+    index = resources.search_index()
+    for name, doc_truth in truth.documents.items():
+        record = records[by_file[name].record_id]
+        assert record.page_count == len(doc_truth.pages)
+        assert resources.object_store().exists(record.searchable_pdf_key)
+        person = doc_truth.metadata.get("names", [""])[0]
+        if person:
+            hits = index.search(SearchQuery(text=fold(person))).hits
+            assert record.record_id in {h.record_id for h in hits}, (person, name)
+
+
+def test_ingest_json_and_no_error_lines(sohoa_home: Path) -> None:
+    batch = sohoa_home / "inbox" / "batch-2"
+    write_batch(batch, count=2, seed=5, formats=("png",))
+    env = {"SOHOA_DATA_DIR": str(sohoa_home / "data")}
+
+    result = run_cli("--verbose", "ingest", str(sohoa_home / "inbox"), "--json", env=env)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "| ERROR" not in result.stderr and "Traceback" not in result.stderr
+    reports = json.loads(result.stdout)
+    assert [len(r["records"]) for r in reports] == [2]
+    assert all(f["status"] == "stored" and len(f["record_id"]) == 64 for f in reports[0]["files"])
+
+    again = sohoa_home / "inbox" / "batch-2-again"
+    write_batch(again, count=2, seed=5, formats=("png",))
+    rerun = json.loads(run_cli("ingest", str(sohoa_home / "inbox"), "--json", env=env).stdout)
+    assert [f["status"] for f in rerun[0]["files"]] == ["duplicate", "duplicate"]
+    assert {f["duplicate_of"] for f in rerun[0]["files"]} == set(reports[0]["records"])
+
+
+def test_killed_mid_batch_then_rerun_loses_nothing_and_duplicates_nothing(sohoa_home: Path) -> None:
+    inbox = sohoa_home / "inbox"
+    batch = inbox / "batch-3"
+    write_batch(batch, count=4, seed=21, formats=("png", "jpeg"))
+    files = sorted(p.name for p in batch.iterdir() if p.name != "READY")
+    data = sohoa_home / "data"
+    env = {**os.environ, "SOHOA_DATA_DIR": str(data), "SOHOA_WORKERS": "1"}
+    command = [str(Path(sys.executable).with_name("sohoa")), "ingest", str(inbox), "--json"]
+
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 600
+    while not list((data / "objects").glob("records/*/manifest.json")):
+        assert process.poll() is None, (
+            process.stderr.read().decode()[-3000:] if process.stderr else ""
+        )
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert batch.exists(), "the batch must stay in the inbox until every record is stored"
+
+    result = run_cli("ingest", str(inbox), "--json", env={"SOHOA_DATA_DIR": str(data)})
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)[0]
+    statuses = sorted(f["status"] for f in report["files"])
+    assert statuses.count("duplicate") >= 1 and len(statuses) == 4
+    manifests = list((data / "objects").glob("records/*/manifest.json"))
+    assert len(manifests) == 4
+    assert sorted(p.name for p in (sohoa_home / "processed" / "batch-3").iterdir()) == sorted(
+        [*files, "READY"]
+    )
+    index_total = run_cli("search", "--json", "--limit", "50", env={"SOHOA_DATA_DIR": str(data)})
+    assert json.loads(index_total.stdout)["total"] == 4
