@@ -4,6 +4,7 @@ on stderr and a non-zero exit code."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -186,10 +187,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from flows.maintenance import verify
 
     report = verify()
+    found = {"ok": report.ok, **dataclasses.asdict(report)}
     if args.json:
-        _print_json(_dump(report))
+        _print_json(found)
     else:
-        print(report.summary())
+        for name, value in found.items():
+            shown = len(value) if isinstance(value, tuple) else value
+            print(f"{name:<22}{shown}")
+            for item in value if isinstance(value, tuple) else ():
+                print(f"  {item}")
     return 0 if report.ok else 1
 
 

@@ -1,0 +1,103 @@
+"""Check that storage and index agree and that stored bytes are intact.
+
+Backend-agnostic: only the ``ObjectStore`` and ``SearchIndex`` Protocols are
+used, so the same check runs on the embedded pair and the production pair.
+Every object a manifest references (and the manifest itself) is re-hashed
+through ``ObjectStore.verify``, which reads the whole object: on a large
+archive this is a long, read-heavy job.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from models import Record
+from sohoa.errors import IntegrityError, ObjectNotFound
+from storage.keys import manifest_key
+from storage.protocols import ObjectStore, SearchIndex
+from storage.records import load_record, manifest_record_ids
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    """What ``verify_storage`` found; every tuple is sorted."""
+
+    records_checked: int
+    objects_checked: int
+    # Records whose manifest is stored but which searches cannot find.
+    missing_from_index: tuple[str, ...] = ()
+    # Index entries with no manifest behind them.
+    missing_from_storage: tuple[str, ...] = ()
+    # Keys whose bytes no longer hash to their recorded SHA-256.
+    corrupt_objects: tuple[str, ...] = ()
+    # Keys a manifest references that are not stored.
+    missing_objects: tuple[str, ...] = ()
+    # Record ids whose manifest cannot be read as a record.
+    unreadable_manifests: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not (
+            self.missing_from_index
+            or self.missing_from_storage
+            or self.corrupt_objects
+            or self.missing_objects
+            or self.unreadable_manifests
+        )
+
+
+def referenced_keys(record: Record) -> list[str]:
+    """Every object key the record's manifest points at, manifest included,
+    in a stable order without duplicates."""
+    keys = [
+        manifest_key(record.record_id),
+        *(original.key for original in record.originals),
+        record.searchable_pdf_key,
+        record.ocr_key,
+        *(key for page in record.pages for key in (page.image_key, page.thumbnail_key)),
+    ]
+    return [key for key in dict.fromkeys(keys) if key]
+
+
+def verify_storage(store: ObjectStore, index: SearchIndex) -> VerifyReport:
+    """Compare the manifests in ``store`` with the ids in ``index`` and
+    re-hash every object the manifests reference."""
+    stored_ids: list[str] = []
+    unreadable: list[str] = []
+    corrupt: set[str] = set()
+    missing: set[str] = set()
+    checked: set[str] = set()  # originals may be shared by several records
+    for record_id in manifest_record_ids(store):
+        try:
+            record = load_record(store, record_id)
+        except ObjectNotFound:
+            continue  # deleted while we were listing
+        except IntegrityError as exc:
+            log.warning("%s", exc)
+            unreadable.append(record_id)
+            keys = [manifest_key(record_id)]
+        else:
+            keys = referenced_keys(record)
+        stored_ids.append(record_id)
+        for key in keys:
+            if key in checked:
+                continue
+            checked.add(key)
+            if not store.verify(key):
+                (corrupt if store.exists(key) else missing).add(key)
+    indexed_ids = set(index.record_ids())
+    report = VerifyReport(
+        records_checked=len(stored_ids),
+        objects_checked=len(checked),
+        missing_from_index=tuple(sorted(set(stored_ids) - indexed_ids)),
+        missing_from_storage=tuple(sorted(indexed_ids - set(stored_ids))),
+        corrupt_objects=tuple(sorted(corrupt)),
+        missing_objects=tuple(sorted(missing)),
+        unreadable_manifests=tuple(sorted(unreadable)),
+    )
+    if not report.ok:
+        log.warning("Storage check found problems: %s", report)
+    return report
