@@ -1,0 +1,214 @@
+"""What both search backends and every manifest reader share: the flat
+fields and page documents a record is indexed as, how query text becomes
+clauses, how a hit is built, and the manifest round trip through an
+``ObjectStore``.
+
+Search semantics (every ``SearchIndex`` implements exactly these; the
+contract suite in ``tests/contract`` checks them on each backend):
+
+* Query text is split by ``parse_query``: a quoted ``"phrase"`` is one
+  clause of adjacent tokens, every other word is a clause of its own. Tokens
+  come from ``pipeline.text.search_tokens``, so case and diacritics are
+  ignored ("nguyen van a" finds "Nguyễn Văn A", "duong" finds "Đường").
+  Stray quotes and operator characters are just separators: no query string
+  can raise a syntax error.
+* A page matches when it contains every clause (AND, exact tokens, no
+  prefixes or stemming). A record matches when any of its pages matches;
+  results are records, one hit each.
+* A hit's ``page`` is its best-scoring page (the lowest page number among
+  equal scores) and its ``snippet`` is ``pipeline.text.snippet`` of that
+  page's original text, so highlights keep their accents. Hits are ranked by
+  BM25, ties broken by record_id; the order among different scores is
+  backend-specific, the set of hits is not.
+* Filters apply to records: document_type, unit and dossier_code exact,
+  id_number equal to any of ``Record.id_numbers()``, date_from/date_to
+  inclusive on issue_date (a record without a date never passes a date
+  filter). Empty filter values mean "no filter".
+* Text without any token (empty, or only punctuation) lists every record that
+  passes the filters, newest issue_date first (records without a date last),
+  then by record_id; such hits have score 0, ``page`` = ``preview_page`` and a
+  snippet of that page's leading text.
+* ``total`` counts matching records; facets count matching records per
+  document_type, per non-empty unit and per issue year (records without a
+  date are not counted in ``year``). limit/offset page through the hits only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from itertools import islice
+
+from pydantic import ValidationError
+
+from models import Record, SearchQuery
+from pipeline.text import search_tokens, token_text
+from sohoa.errors import IntegrityError, ObjectNotFound
+from storage.keys import RECORDS, manifest_key, record_id_from_manifest_key
+from storage.protocols import ObjectStore
+
+MANIFEST_CONTENT_TYPE = "application/json"
+FILTER_NAMES = ("document_type", "unit", "dossier_code", "id_number", "date_from", "date_to")
+
+# Straight and typographic double quotes delimit phrases.
+_PHRASE = re.compile(r"[\"“”]([^\"“”]*)[\"“”]")
+_RECORD_ID = re.compile(r"[0-9a-f]{1,64}")
+
+
+@dataclass(frozen=True, slots=True)
+class IndexFields:
+    """The flat per-record fields both backends store, filter and facet on."""
+
+    record_id: str
+    document_type: str
+    dossier_code: str
+    unit: str
+    issue_date: date | None
+    issue_year: str | None
+    page_count: int
+    preview_page: int
+    id_numbers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageDocument:
+    """One searchable page: ``tokens`` is what backends index, ``text`` what
+    snippets are cut from."""
+
+    record_id: str
+    page: int
+    text: str
+    tokens: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueryTerms:
+    """Query text as clauses a page must all contain: single ``words`` and
+    quoted ``phrases`` of adjacent tokens."""
+
+    words: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """No token at all: the search lists records by filters alone."""
+        return not (self.words or self.phrases)
+
+
+def index_fields(record: Record) -> IndexFields:
+    issue_date = record.issue_date
+    return IndexFields(
+        record_id=record.record_id,
+        document_type=record.document_type.value,
+        dossier_code=record.dossier_code,
+        unit=record.unit,
+        issue_date=issue_date,
+        issue_year=str(issue_date.year) if issue_date else None,
+        page_count=record.page_count,
+        preview_page=preview_page(record),
+        id_numbers=tuple(record.id_numbers()),
+    )
+
+
+def page_documents(record: Record) -> list[PageDocument]:
+    """The record's pages that hold at least one token; others can never match."""
+    documents = (
+        PageDocument(record.record_id, page.number, page.text, token_text(page.text))
+        for page in record.pages
+    )
+    return [doc for doc in documents if doc.tokens]
+
+
+def preview_page(record: Record) -> int:
+    """The page shown for a hit found by filters alone: the first page with
+    text, else the first page."""
+    pages = sorted(record.pages, key=lambda page: page.number)
+    with_text = (page.number for page in pages if search_tokens(page.text))
+    return next(with_text, pages[0].number if pages else 1)
+
+
+def parse_query(text: str) -> QueryTerms:
+    """Split query text into quoted phrases and loose words, folded like the
+    indexed text; duplicates dropped, a one-word phrase is a word."""
+    phrases: list[tuple[str, ...]] = []
+    loose: list[str] = []
+    cursor = 0
+    for match in _PHRASE.finditer(text):
+        loose.append(text[cursor : match.start()])
+        phrases.append(tuple(search_tokens(match.group(1))))
+        cursor = match.end()
+    loose.append(text[cursor:])
+    words = search_tokens(" ".join(loose)) + [p[0] for p in phrases if len(p) == 1]
+    return QueryTerms(
+        words=tuple(dict.fromkeys(words)),
+        phrases=tuple(dict.fromkeys(p for p in phrases if len(p) > 1)),
+    )
+
+
+def active_filters(query: SearchQuery) -> dict[str, str]:
+    """The query's filters that are set, as strings (dates in ISO form)."""
+    values = {name: getattr(query, name) for name in FILTER_NAMES}
+    return {
+        name: value.isoformat() if isinstance(value, date) else str(value)
+        for name, value in values.items()
+        if value not in (None, "")
+    }
+
+
+def save_record(store: ObjectStore, record: Record) -> None:
+    """Write the record's manifest; the last write of a record, so its
+    presence means the record is whole."""
+    data = record.model_dump_json().encode("utf-8")
+    store.put_bytes(manifest_key(record.record_id), data, MANIFEST_CONTENT_TYPE)
+
+
+def load_record(store: ObjectStore, record_id: str) -> Record:
+    """Read a record's manifest; ``ObjectNotFound`` when there is none."""
+    key = manifest_key(record_id)
+    data = store.get_bytes(key)
+    try:
+        record = Record.model_validate_json(data)
+    except ValidationError as exc:
+        raise IntegrityError(
+            f"The manifest {key} is damaged and cannot be read ({exc.error_count()} problems); "
+            "restore it from backup or re-digitize the dossier."
+        ) from exc
+    if record.record_id != record_id:
+        raise IntegrityError(f"The manifest {key} belongs to record {record.record_id}.")
+    return record
+
+
+def manifest_record_ids(store: ObjectStore, prefix: str = "") -> Iterator[str]:
+    """Ids of the records whose manifest is stored, in lexical order."""
+    for key in store.list_keys(RECORDS + prefix):
+        record_id = record_id_from_manifest_key(key)
+        if record_id and "/" not in record_id:
+            yield record_id
+
+
+def iter_records(store: ObjectStore) -> Iterator[Record]:
+    """Every stored record, read from its manifest; a record deleted while
+    iterating is skipped, a damaged manifest raises ``IntegrityError``."""
+    for record_id in manifest_record_ids(store):
+        try:
+            yield load_record(store, record_id)
+        except ObjectNotFound:
+            continue
+
+
+def find_record_id(store: ObjectStore, id_or_prefix: str) -> str:
+    """The full id of the one stored record whose id starts with
+    ``id_or_prefix`` (clerks type the first few characters)."""
+    wanted = id_or_prefix.strip().lower()
+    if not _RECORD_ID.fullmatch(wanted):
+        raise ObjectNotFound(
+            f"{id_or_prefix!r} is not a record id: use the hexadecimal id shown by search."
+        )
+    found = list(islice(manifest_record_ids(store, wanted), 2))
+    if len(found) == 1 or wanted in found:
+        return found[0]  # an exact id sorts before the ids it prefixes
+    if not found:
+        raise ObjectNotFound(f"No record id starts with {wanted!r}.")
+    raise ObjectNotFound(f"Several records start with {wanted!r}; type more characters of the id.")

@@ -1,0 +1,250 @@
+"""What only the SQLite index does: its file, schema and WAL mode, per-record
+errors, the table swap of ``rebuild`` seen from another process, and the
+``sqlite://`` and ``http(s)://`` choices of storage.factory. The shared
+search behaviour is in tests/contract."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from models import Record, SearchQuery
+from sohoa.errors import ConfigurationError, IndexUnavailable
+from sohoa.settings import load_settings
+from storage.elastic_index import ElasticsearchIndex
+from storage.factory import open_search_index
+from storage.sqlite_index import SqliteSearchIndex
+from tests.contract.conftest import make_record
+
+RECORDS = [
+    make_record(f"record-{n}", [f"Trang một của hồ sơ số {n}", f"Đường số {n}, phường Láng"])
+    for n in range(30)
+]
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[SqliteSearchIndex]:
+    index = SqliteSearchIndex(tmp_path / "db" / "index.sqlite3")
+    index.setup()
+    yield index
+    index.close()
+
+
+def table_counts(path: Path) -> dict[str, int]:
+    with closing(sqlite3.connect(path)) as conn:
+        tables = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        names = [row[0] for row in tables]
+        return {
+            name: conn.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]
+            for name in ("records", "pages", "pages_fts", "id_numbers")
+            if name in names
+        } | {"next_tables": sum(name.endswith("_next") for name in names)}
+
+
+def test_setup_creates_the_file_in_wal_mode(index: SqliteSearchIndex) -> None:
+    with closing(sqlite3.connect(index.path)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert table_counts(index.path) == {
+        "records": 0,
+        "pages": 0,
+        "pages_fts": 0,
+        "id_numbers": 0,
+        "next_tables": 0,
+    }
+
+
+def test_searching_before_setup_says_what_to_do(tmp_path: Path) -> None:
+    index = SqliteSearchIndex(tmp_path / "index.sqlite3")
+    with pytest.raises(IndexUnavailable, match="reindex"):
+        index.search(SearchQuery(text="duong"))
+
+
+def test_rows_follow_upserts_and_deletes(index: SqliteSearchIndex) -> None:
+    """Re-indexing leaves no orphan page or full-text rows behind."""
+    with_ids = make_record("ids", ["Số CCCD 001085012345"], citizen_ids=["001085012345"])
+    index.index_records([*RECORDS[:3], with_ids])
+    index.index_records(RECORDS[:3])
+    assert table_counts(index.path) == {
+        "records": 4,
+        "pages": 7,
+        "pages_fts": 7,
+        "id_numbers": 1,
+        "next_tables": 0,
+    }
+    index.delete_record(with_ids.record_id)
+    index.delete_record(RECORDS[0].record_id)
+    assert table_counts(index.path) == {
+        "records": 2,
+        "pages": 4,
+        "pages_fts": 4,
+        "id_numbers": 0,
+        "next_tables": 0,
+    }
+
+
+def test_blank_pages_are_not_stored(index: SqliteSearchIndex) -> None:
+    index.index_records([make_record("blank", ["", "  \n", "Trang có chữ"])])
+    assert table_counts(index.path)["pages"] == 1
+    [hit] = index.search(SearchQuery()).hits
+    assert hit.page == 3
+
+
+def test_a_record_that_cannot_be_stored_fails_alone(index: SqliteSearchIndex) -> None:
+    broken = make_record("broken", ["OCR trả về ký tự hỏng \ud800 ở đây"])
+
+    result = index.index_records([RECORDS[0], broken, RECORDS[1]])
+
+    assert result.indexed == 2
+    assert list(result.errors) == [broken.record_id]
+    assert "surrogates not allowed" in result.errors[broken.record_id]
+    assert set(index.record_ids()) == {RECORDS[0].record_id, RECORDS[1].record_id}
+
+
+def test_data_survives_reopening(index: SqliteSearchIndex) -> None:
+    index.index_records(RECORDS[:5])
+    index.close()
+    reopened = SqliteSearchIndex(index.path)
+    reopened.setup()
+    assert reopened.count() == 5
+    assert reopened.search(SearchQuery(text="ho so so 3")).total == 1
+    reopened.close()
+    assert index.count() == 5  # a closed index reopens on use
+
+
+def test_record_ids_page_through_many(index: SqliteSearchIndex) -> None:
+    many = [make_record(f"many-{n}", ["x"]) for n in range(2500)]
+    index.index_records(many)
+    assert list(index.record_ids()) == sorted(r.record_id for r in many)
+
+
+def test_failed_rebuild_keeps_the_old_index(index: SqliteSearchIndex) -> None:
+    index.index_records(RECORDS[:4])
+
+    def records_then_failure() -> Iterator[Record]:
+        yield from RECORDS[4:]
+        raise OSError("manifest store went away")
+
+    with pytest.raises(OSError, match="went away"):
+        index.rebuild(records_then_failure())
+
+    assert set(index.record_ids()) == {r.record_id for r in RECORDS[:4]}
+    assert table_counts(index.path)["next_tables"] == 0
+    assert index.rebuild(RECORDS) == 30
+    assert index.rebuild(RECORDS[:2]) == 2  # a second swap reuses the names cleanly
+    assert table_counts(index.path)["records"] == 2
+
+
+def test_concurrent_writers_from_threads(index: SqliteSearchIndex) -> None:
+    chunks = [RECORDS[n::5] for n in range(5)]
+    results = []
+
+    def write(chunk: list[Record]) -> None:
+        results.append(index.index_records(chunk))
+
+    threads = [threading.Thread(target=write, args=(chunk,)) for chunk in chunks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(r.indexed for r in results) == 30
+    assert index.count() == 30
+
+
+SEARCHER = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    from models import SearchQuery
+    from storage.sqlite_index import SqliteSearchIndex
+
+    index = SqliteSearchIndex(Path(sys.argv[1]))
+    stop = Path(sys.argv[2])
+    searches, wrong, errors = 0, 0, []
+    print("ready", flush=True)
+    while not stop.exists() or searches < 20:
+        try:
+            total = index.search(SearchQuery(text="duong lang")).total
+            searches += 1
+            wrong += total != 30
+        except Exception as exc:
+            errors.append(repr(exc))
+            if len(errors) > 5:
+                break
+    print(json.dumps({"searches": searches, "wrong": wrong, "errors": errors}))
+    """
+)
+
+
+def test_another_process_keeps_searching_during_rebuilds(
+    index: SqliteSearchIndex, tmp_path: Path
+) -> None:
+    """Readers in other processes (the CLI, the web search) never fail or see
+    an empty index while a reindex swaps the tables."""
+    index.index_records(RECORDS)
+    stop = tmp_path / "stop"
+    searcher = subprocess.Popen(
+        [sys.executable, "-c", SEARCHER, str(index.path), str(stop)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert searcher.stdout is not None
+        assert searcher.stdout.readline().strip() == "ready"
+        for _ in range(10):
+            assert index.rebuild(RECORDS) == 30
+    finally:
+        stop.touch()
+        out, _ = searcher.communicate(timeout=120)
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["errors"] == []
+    assert report["wrong"] == 0
+    assert report["searches"] >= 20
+
+
+# -- storage.factory: search indexes ----------------------------------------
+
+
+def test_factory_defaults_to_the_data_folder(tmp_path: Path) -> None:
+    index = open_search_index(load_settings(data_dir=tmp_path))
+    assert isinstance(index, SqliteSearchIndex)
+    assert index.path == tmp_path / "index.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("sqlite:////srv/sohoa/index.sqlite3", "/srv/sohoa/index.sqlite3"),
+        ("SQLITE:////srv/h%E1%BB%93%20s%C6%A1.db", "/srv/hồ sơ.db"),
+        ("sqlite:///relative/index.sqlite3", "relative/index.sqlite3"),
+    ],
+)
+def test_factory_sqlite_urls(tmp_path: Path, url: str, path: str) -> None:
+    index = open_search_index(load_settings(data_dir=tmp_path, index=url))
+    assert isinstance(index, SqliteSearchIndex)
+    assert index.path == Path(path).absolute()
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9200", "https://search.example.org:9243/"])
+def test_factory_http_urls_build_elasticsearch_without_connecting(tmp_path: Path, url: str) -> None:
+    index = open_search_index(load_settings(data_dir=tmp_path, index=url))
+    assert isinstance(index, ElasticsearchIndex)
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite://", "sqlite:///", "sqlite:////srv/", "http://", "postgres://db/x", "index.db"]
+)
+def test_factory_rejects_other_index_urls(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"sqlite:////srv/sohoa/index\.sqlite3") as caught:
+        open_search_index(load_settings(data_dir=tmp_path, index=url))
+    assert url in caught.value.message
