@@ -7,12 +7,16 @@ programs or reads their output. Pages are numbered from 1, as poppler does.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import subprocess
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from PIL import Image
 
 from sohoa.errors import MissingDependencyError, ProcessingError
 
@@ -102,9 +106,7 @@ def poppler_version() -> str:
         MissingDependencyError: pdftoppm is missing or does not say its version.
     """
     try:
-        completed = subprocess.run(
-            ["pdftoppm", "-v"], capture_output=True, timeout=30, check=False
-        )
+        completed = subprocess.run(["pdftoppm", "-v"], capture_output=True, timeout=30, check=False)
     except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
         raise MissingDependencyError(f"pdftoppm is not usable. {INSTALL_HINT}") from exc
     output = (completed.stderr + completed.stdout).decode("utf-8", "replace")
@@ -143,7 +145,7 @@ def pdf_info(path: Path, timeout: float) -> PdfInfo:
 
 def _partial_prefix(out: Path) -> Path:
     """Where a program writes before the result is renamed into place."""
-    return out.with_name(f".{out.stem}.{os.getpid()}.partial")
+    return out.with_name(f".{out.stem}.{os.getpid()}-{threading.get_ident()}.partial")
 
 
 def render_pdf_page(
@@ -154,20 +156,41 @@ def render_pdf_page(
     Only that page is rendered, so memory does not grow with the page count.
     The crop box (what viewers show) is rendered. ``gray`` writes an 8-bit
     grayscale PNG instead of RGB, for pages whose content is grayscale.
-    The PNG appears at ``out_png`` only once complete.
+    pdftoppm writes raw PGM/PPM (its ``-png -gray`` writes RGB in poppler 22,
+    and its zlib level is slow); Pillow turns that into a PNG that records
+    ``dpi``. The PNG appears at ``out_png`` only once complete.
     """
     prefix = _partial_prefix(out_png)
     args: list[str | os.PathLike[str]] = [
-        "-f", str(page_number), "-l", str(page_number), "-r", str(dpi),
-        "-cropbox", "-png", "-singlefile",
+        "-f", str(page_number), "-l", str(page_number), "-r", str(dpi), "-cropbox", "-singlefile",
     ]  # fmt: skip
     if gray:
         args.append("-gray")
-    _run("pdftoppm", [*args, pdf, prefix], timeout)
-    written = prefix.with_name(prefix.name + ".png")
-    if not written.is_file():
-        raise PopplerError(f"pdftoppm wrote no image for page {page_number} of {pdf}")
-    return written.replace(out_png)
+    raw = prefix.with_name(prefix.name + (".pgm" if gray else ".ppm"))
+    try:
+        _run("pdftoppm", [*args, pdf, prefix], timeout)
+        if not raw.is_file():
+            raise PopplerError(f"pdftoppm wrote no image for page {page_number} of {pdf}")
+        with Image.open(raw) as image:
+            save_png(image, out_png, dpi)
+    finally:
+        raw.unlink(missing_ok=True)
+    return out_png
+
+
+def save_png(image: Image.Image, out_png: Path, dpi: int) -> Path:
+    """Write ``image`` as a PNG recording ``dpi``; it appears only once complete.
+
+    Fast zlib level: page PNGs are scratch files read once or twice.
+    """
+    prefix = _partial_prefix(out_png)
+    partial = prefix.with_name(prefix.name + ".png")
+    try:
+        image.save(partial, format="PNG", dpi=(dpi, dpi), compress_level=1)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return partial.replace(out_png)
 
 
 def list_page_images(pdf: Path, page_number: int, timeout: float) -> list[PdfImage]:
@@ -201,21 +224,27 @@ def list_page_images(pdf: Path, page_number: int, timeout: float) -> list[PdfIma
     return images
 
 
-def extract_page_image(pdf: Path, page_number: int, out_png: Path, timeout: float) -> Path:
-    """Decode the (first) image of one page (1-based) to a PNG with ``pdfimages``.
+def extract_page_image(pdf: Path, page_number: int, out_stem: Path, timeout: float) -> Path:
+    """Write the (first) image of one page (1-based) at its native pixel size.
 
-    The image keeps its native pixel size; poppler's own decoders are used, so
-    the pixels are those ``pdftoppm`` would draw at that resolution.
+    pdfimages writes a JPEG as stored (``-j``) and any other image as raw
+    PBM/PGM/PPM, decoded by poppler; the returned file is ``out_stem`` with
+    that suffix, and the caller removes it.
     """
-    prefix = _partial_prefix(out_png)
-    args = ["-f", str(page_number), "-l", str(page_number), "-png", pdf, prefix]
-    _run("pdfimages", args, timeout)
-    written = sorted(prefix.parent.glob(prefix.name + "-*.png"))
-    if not written:
-        raise PopplerError(f"pdfimages wrote no image for page {page_number} of {pdf}")
+    prefix = _partial_prefix(out_stem)
+    pages = ["-f", str(page_number), "-l", str(page_number)]
+    try:
+        _run("pdfimages", [*pages, "-j", pdf, prefix], timeout)
+    except BaseException:
+        for partial in prefix.parent.glob(prefix.name + "-*"):
+            partial.unlink(missing_ok=True)
+        raise
+    written = sorted(prefix.parent.glob(prefix.name + "-*"))
     for extra in written[1:]:
         extra.unlink()
-    return written[0].replace(out_png)
+    if not written:
+        raise PopplerError(f"pdfimages wrote no image for page {page_number} of {pdf}")
+    return written[0].replace(out_stem.with_suffix(written[0].suffix))
 
 
 def pdf_text(pdf: Path, timeout: float, *, layout: bool = False) -> str:
@@ -224,3 +253,36 @@ def pdf_text(pdf: Path, timeout: float, *, layout: bool = False) -> str:
     if layout:
         args.append("-layout")
     return _run("pdftotext", [*args, pdf, "-"], timeout)
+
+
+@dataclass(frozen=True, slots=True)
+class PdfWord:
+    """A word of a PDF's text layer with its box in points from the top left."""
+
+    page: int
+    text: str
+    x_min: float
+    y_min: float
+    x_max: float
+    y_max: float
+
+
+_NUMBER = r"(-?[\d.]+)"
+_BBOX_TAG = re.compile(
+    rf'<(page)\b|<word xMin="{_NUMBER}" yMin="{_NUMBER}" xMax="{_NUMBER}" yMax="{_NUMBER}">'
+    r"([^<]*)</word>"
+)
+
+
+def pdf_words(pdf: Path, timeout: float) -> list[PdfWord]:
+    """Every word of the text layer with its position, via ``pdftotext -bbox``."""
+    output = _run("pdftotext", ["-enc", "UTF-8", "-bbox", pdf, "-"], timeout)
+    words, page = [], 0
+    for match in _BBOX_TAG.finditer(output):
+        if match.group(1):
+            page += 1
+            continue
+        x_min, y_min, x_max, y_max = (float(match.group(i)) for i in range(2, 6))
+        text = html.unescape(match.group(6))
+        words.append(PdfWord(page, text, x_min, y_min, x_max, y_max))
+    return words

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 _TOKEN = re.compile(r"[0-9a-z]+")
 _SPECIAL = {"đ": "d", "Đ": "d", "ð": "d", "ı": "i", "ł": "l", "ø": "o", "ß": "s"}
@@ -17,17 +16,22 @@ HIGHLIGHT_START = "<mark>"
 HIGHLIGHT_END = "</mark>"
 
 
-@lru_cache(maxsize=4096)
-def _fold_char(char: str) -> str:
-    if char in _SPECIAL:
-        return _SPECIAL[char]
-    base = unicodedata.normalize("NFD", char)[0]
-    return base.lower() if len(base.lower()) == 1 else char
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table filled on first sight of each character."""
+
+    def __missing__(self, codepoint: int) -> str:
+        char = chr(codepoint)
+        folded = _SPECIAL.get(char) or unicodedata.normalize("NFD", char)[0].lower()
+        self[codepoint] = folded if len(folded) == 1 else char
+        return self[codepoint]
+
+
+_FOLD_TABLE = _FoldTable()
 
 
 def fold(text: str) -> str:
     """Lower-case and strip diacritics, one output character per input one."""
-    return "".join(_fold_char(c) for c in unicodedata.normalize("NFC", text))
+    return unicodedata.normalize("NFC", text).translate(_FOLD_TABLE)
 
 
 def search_tokens(text: str) -> list[str]:

@@ -64,7 +64,7 @@ install_venv() {
     fi
     log "installing pinned dependencies into $VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check \
-        -c "$REPO_ROOT/constraints.txt" -e "$REPO_ROOT[dev]"
+        -c "$REPO_ROOT/constraints.txt" -e "${REPO_ROOT}[dev]"
     echo "$want" >"$VENV_STAMP"
 }
 

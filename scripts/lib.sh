@@ -1,9 +1,8 @@
 # Shared helpers for scripts/*.sh (sourced, not executed).
 # shellcheck shell=bash
 
+# shellcheck disable=SC2034  # used by the scripts that source this file
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TOOLS_DIR="$REPO_ROOT/tools"
-SERVICES_DIR="$REPO_ROOT/.services"
 
 log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*"; }
 

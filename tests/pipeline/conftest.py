@@ -15,6 +15,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz.distance import Levenshtein
 
+from pipeline.deskew import rotate_bound
+
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 A4_MM = (210.0, 297.0)
 
@@ -144,27 +146,9 @@ def _qr_image(payload: str, dpi: int) -> Image.Image:
 
 
 def skew(image: np.ndarray, angle_degrees: float) -> np.ndarray:
-    """Rotates counter-clockwise by ``angle_degrees`` on a larger white canvas,
-    as a sheet placed crooked on the glass."""
-    height, width = image.shape[:2]
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle_degrees, 1.0)
-    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
-    new_w, new_h = int(height * sin + width * cos), int(height * cos + width * sin)
-    matrix[0, 2] += new_w / 2 - width / 2
-    matrix[1, 2] += new_h / 2 - height / 2
-    return cv2.warpAffine(
-        image,
-        matrix,
-        (new_w, new_h),
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=(255, 255, 255),
-    )
-
-
-def turn_clockwise(image: np.ndarray, degrees: int) -> np.ndarray:
-    """Turns the page clockwise by a multiple of 90 degrees."""
-    return np.ascontiguousarray(np.rot90(image, k=-(degrees // 90) % 4))
+    """Turns the page counter-clockwise by ``angle_degrees`` on a larger white
+    canvas, as a sheet laid crooked on the glass."""
+    return rotate_bound(image, angle_degrees)
 
 
 def add_scan_noise(image: np.ndarray, seed: int = 0, sigma: float = 14.0) -> np.ndarray:
