@@ -1,0 +1,78 @@
+# Every target is idempotent and safe to repeat.
+#   make setup          system packages (apt, only what is missing) + .venv (only when deps changed)
+#   make demo           setup, then run the bundled sample batch through the flow
+#   make services       build/fetch and start MinIO + Elasticsearch on loopback (scripts/services.sh)
+#   make services-stop  stop them (data stays in .services/)
+#   make lint           ruff check, ruff format --check, mypy
+#   make test           setup + services + lint + the whole pytest suite, live tests included
+#   make bench          bench/run.py, when present
+#   make clean          stop services, remove .venv and .services/ (tools/ stays: it is a cache)
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+# Prefect 3 runs a temporary local server when no PREFECT_API_URL is set. It needs ~20 s to
+# start on a 2-core machine (default timeout 20 s), and its telemetry would try the network.
+# Same defaults as sohoa/prefect_env.py (the CLI and tests/conftest.py apply those), here for
+# any other Prefect process a target starts.
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+
+.PHONY: help setup system venv demo services services-stop services-status lint pytest test bench clean
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+setup:
+	@scripts/bootstrap.sh all
+
+system:
+	@scripts/bootstrap.sh system
+
+venv:
+	@scripts/bootstrap.sh venv
+
+# The demo keeps its Prefect state inside the checkout, not in ~/.prefect.
+demo: setup
+	PREFECT_HOME="$${PREFECT_HOME:-$(CURDIR)/.services/prefect}" $(BIN)/sohoa demo
+
+services:
+	@scripts/services.sh start
+
+services-stop:
+	@scripts/services.sh stop
+
+services-status:
+	@scripts/services.sh status
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# The live tests read .services/live.env (written by `make services`); exit code 5 (no test
+# collected) is a failure, never a silent pass.
+pytest: venv
+	@set -a; if [[ -f .services/live.env ]]; then source .services/live.env; fi; set +a; \
+	status=0; $(BIN)/pytest --durations=15 $(PYTEST_ARGS) || status=$$?; \
+	if [[ $$status -eq 5 ]]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
+	exit $$status
+
+# Lint and tests both run, so one failure does not hide the other.
+test: setup services
+	@failed=""; \
+	$(MAKE) --no-print-directory lint || failed="lint"; \
+	$(MAKE) --no-print-directory pytest || failed="$${failed:+$$failed and }pytest"; \
+	if [[ -n "$$failed" ]]; then echo "make test: $$failed failed" >&2; exit 1; fi
+
+bench: setup
+	@if [[ -f bench/run.py ]]; then $(BIN)/python bench/run.py; \
+	else echo "bench/run.py does not exist yet: nothing to run"; fi
+
+clean:
+	@if [[ -x scripts/services.sh ]]; then scripts/services.sh clean; fi
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

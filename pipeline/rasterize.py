@@ -1,0 +1,391 @@
+"""Turn one page of an accepted source file into a PNG for the page steps.
+
+PDF pages are rendered by poppler, one page per call, so memory does not grow
+with the page count. A PDF page that is exactly one full-page scan (plus, at
+most, an invisible text layer) is taken out at its native resolution instead:
+faster, and the very pixels the scanner made. TIFF frames, JPEG and PNG images
+keep their native resolution, are turned upright from their EXIF orientation
+and converted to 8-bit grayscale or RGB.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pikepdf
+from PIL import Image, ImageCms, ImageOps
+
+from pipeline import poppler
+from pipeline.preflight import SourceFile
+from sohoa.errors import ProcessingError
+
+# Resolutions a real scan of a paper page can have; others are missing metadata.
+PLAUSIBLE_DPI = range(100, 1201)
+_WHITE = 255
+_TOLERANCE_PT = 0.75  # how closely a scan must cover the page box
+_ANISOTROPY = 0.01
+
+Matrix = tuple[float, float, float, float, float, float]
+_IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+# Operators that draw nothing by themselves (state, text positioning, marked content).
+_TEXT_STATE = ("BT", "ET", "Tf", "Tc", "Tw", "Tz", "TL", "Ts", "Td", "TD", "Tm", "T*")
+_LINE_AND_COLOUR = ("w", "J", "j", "M", "d", "ri", "i", "g", "G", "rg", "RG", "k", "K")
+_COLOUR_SPACES = ("cs", "CS", "sc", "SC", "scn", "SCN")
+_MARKED_CONTENT = ("BMC", "BDC", "EMC", "MP", "DP", "BX", "EX")
+_NO_MARKS = frozenset(_TEXT_STATE + _LINE_AND_COLOUR + _COLOUR_SPACES + _MARKED_CONTENT)
+_SHOW_TEXT = frozenset(["Tj", "TJ", "'", '"'])
+_INVISIBLE_TEXT = 3
+_EXIF_ORIENTATION = 0x0112
+_SWAPS_AXES = (5, 6, 7, 8)  # EXIF orientations that turn the image by 90 degrees
+# /Rotate turns the page clockwise for display; the same for the extracted scan.
+_TURN_CLOCKWISE = {
+    90: Image.Transpose.ROTATE_270,
+    180: Image.Transpose.ROTATE_180,
+    270: Image.Transpose.ROTATE_90,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPage:
+    """A page image ready for the page steps."""
+
+    path: Path
+    width: int
+    height: int
+    dpi: int
+
+
+def render_page(
+    source: SourceFile,
+    page_index: int,
+    dpi: int,
+    out_png: Path,
+    timeout: float,
+    *,
+    use_embedded_image: bool = True,
+) -> RenderedPage:
+    """Write page ``page_index`` (0-based) of ``source`` as a PNG.
+
+    Args:
+        source: a file accepted by ``inspect_file``.
+        page_index: which page, from 0.
+        dpi: resolution for PDF pages, and for images whose file states none
+            (or an implausible one).
+        out_png: where the PNG goes; written only once complete.
+        timeout: seconds allowed to poppler for this page.
+        use_embedded_image: take a PDF page's single full-page scan at its native
+            resolution instead of rendering it at ``dpi``.
+    """
+    if not 0 <= page_index < source.page_count:
+        raise ProcessingError(
+            f"{source.path.name} has {source.page_count} pages; there is no page {page_index + 1}"
+        )
+    out_png.parent.mkdir(parents=True, exist_ok=True)
+    if source.kind == "pdf":
+        return _render_pdf_page(source.path, page_index, dpi, out_png, timeout, use_embedded_image)
+    return _render_image_page(source.path, page_index, dpi, out_png)
+
+
+def _render_pdf_page(
+    pdf: Path, page_index: int, dpi: int, out_png: Path, timeout: float, use_embedded: bool
+) -> RenderedPage:
+    number = page_index + 1
+    images = poppler.list_page_images(pdf, number, timeout)
+    content, native_dpi, rotation = _analyse_page(pdf, page_index, images)
+    if use_embedded and native_dpi is not None:
+        raw = poppler.extract_page_image(pdf, number, out_png.with_suffix(".embedded"), timeout)
+        try:
+            with Image.open(raw) as image:
+                upright = image.transpose(_TURN_CLOCKWISE[rotation]) if rotation else image
+                poppler.save_png(_to_gray_or_rgb(upright), out_png, native_dpi)
+        finally:
+            raw.unlink(missing_ok=True)
+        return _rendered(out_png, native_dpi)
+    gray = bool(images) and not content.other_marks and all(i.color == "gray" for i in images)
+    poppler.render_pdf_page(pdf, number, dpi, out_png, timeout, gray=gray)
+    return _rendered(out_png, dpi)
+
+
+def _analyse_page(
+    pdf: Path, page_index: int, images: list[poppler.PdfImage]
+) -> tuple[_PageContent, int | None, int]:
+    """What the page draws, the native DPI of its scan if it is one full-page
+    scan, and its /Rotate. A page pikepdf cannot parse is left to poppler."""
+    try:
+        with pikepdf.open(pdf) as document:
+            page = document.pages[page_index]
+            content = _scan_content(page)
+            return content, _full_page_scan_dpi(page, content, images), _rotation(page)
+    except (pikepdf.PdfError, KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return _PageContent(other_marks=True), None, 0
+
+
+def _rendered(png: Path, dpi: int) -> RenderedPage:
+    with Image.open(png) as image:
+        width, height = image.size
+    return RenderedPage(path=png, width=width, height=height, dpi=dpi)
+
+
+# --- PDF page analysis ----------------------------------------------------
+
+
+@dataclass
+class _PageContent:
+    """What a page's content stream draws: images with their placement, and
+    whether anything else visible is drawn."""
+
+    image_draws: list[tuple[pikepdf.Stream, Matrix]] = field(default_factory=list)
+    other_marks: bool = False
+
+
+def _multiply(first: Matrix, then: Matrix) -> Matrix:
+    """The PDF matrix that applies ``first`` and then ``then``."""
+    a, b, c, d, e, f = first
+    a2, b2, c2, d2, e2, f2 = then
+    return (
+        a * a2 + b * c2,
+        a * b2 + b * d2,
+        c * a2 + d * c2,
+        c * b2 + d * d2,
+        e * a2 + f * c2 + e2,
+        e * b2 + f * d2 + f2,
+    )
+
+
+def _inherited(page: pikepdf.Page, key: str) -> pikepdf.Object | None:
+    """A page attribute that may be set on a parent node of the page tree."""
+    node: pikepdf.Object | None = page.obj
+    for _ in range(64):  # page trees are shallow; this bounds a cyclic one
+        if node is None:
+            break
+        if key in node:
+            return node[key]
+        node = node.get("/Parent")
+    return None
+
+
+def _rotation(page: pikepdf.Page) -> int:
+    value = _inherited(page, "/Rotate")
+    return int(value) % 360 if value is not None else 0
+
+
+def _instructions(page: pikepdf.Page) -> Iterator[tuple[list[pikepdf.Object], str]]:
+    """Operands and operator of each instruction; inline images come as "BI"."""
+    for instruction in pikepdf.parse_content_stream(page):
+        if isinstance(instruction, pikepdf.ContentStreamInstruction):
+            yield list(instruction.operands), str(instruction.operator)
+        else:
+            yield [], "BI"
+
+
+def _resource(resources: pikepdf.Object | None, kind: str, name: pikepdf.Object) -> object:
+    """A named resource of a page (an XObject or a graphics state), or None."""
+    if resources is None or kind not in resources or not isinstance(name, pikepdf.Name):
+        return None
+    return resources[kind].get(name)
+
+
+def _scan_content(page: pikepdf.Page) -> _PageContent:
+    """Walk the content stream, tracking the transformation matrix."""
+    content = _PageContent()
+    resources = _inherited(page, "/Resources")
+    ctm, text_mode = _IDENTITY, 0
+    stack: list[tuple[Matrix, int]] = []
+    for operands, operator in _instructions(page):
+        if operator == "q":
+            stack.append((ctm, text_mode))
+        elif operator == "Q":
+            if stack:
+                ctm, text_mode = stack.pop()
+        elif operator == "cm":
+            a, b, c, d, e, f = (float(x) for x in operands)
+            ctm = _multiply((a, b, c, d, e, f), ctm)
+        elif operator == "Tr":
+            text_mode = int(operands[0])
+        elif operator in _SHOW_TEXT:
+            content.other_marks |= text_mode != _INVISIBLE_TEXT
+        elif operator == "Do":
+            xobject = _resource(resources, "/XObject", operands[0])
+            if isinstance(xobject, pikepdf.Stream) and _is_plain_image(xobject):
+                content.image_draws.append((xobject, ctm))
+            else:
+                content.other_marks = True
+        elif operator == "gs":
+            state = _resource(resources, "/ExtGState", operands[0])
+            content.other_marks |= not _is_opaque_state(state)
+        elif operator not in _NO_MARKS:
+            content.other_marks = True  # paths, clips, shadings, inline images
+    annotations = page.obj.get("/Annots")
+    if annotations is not None and any(a.get("/Subtype") != "/Link" for a in annotations):
+        content.other_marks = True
+    return content
+
+
+def _is_plain_image(xobject: pikepdf.Stream) -> bool:
+    """An opaque image drawn as is: no mask, decode array or optional content."""
+    return (
+        xobject.get("/Subtype") == "/Image"
+        and not bool(xobject.get("/ImageMask", False))
+        and not any(key in xobject for key in ("/SMask", "/Mask", "/Decode", "/OC"))
+    )
+
+
+def _is_opaque_state(state: object) -> bool:
+    """A graphics state that changes nothing about how an image looks."""
+    if not isinstance(state, pikepdf.Dictionary):
+        return False
+    if any(key in state for key in ("/TR", "/TR2")):
+        return False
+    if state.get("/SMask", pikepdf.Name.None_) != pikepdf.Name.None_:
+        return False
+    if float(state.get("/CA", 1)) != 1 or float(state.get("/ca", 1)) != 1:
+        return False
+    return str(state.get("/BM", "/Normal")) in ("/Normal", "/Compatible")
+
+
+def _full_page_scan_dpi(
+    page: pikepdf.Page, content: _PageContent, images: list[poppler.PdfImage]
+) -> int | None:
+    """The native DPI of a page that shows exactly one scan covering its crop
+    box, upright and unmirrored, and nothing else; otherwise None."""
+    if content.other_marks or len(content.image_draws) != 1 or len(images) != 1:
+        return None
+    listed = images[0]
+    if listed.type != "image" or (listed.color, listed.bits_per_component) not in (
+        ("gray", 8),
+        ("gray", 1),
+        ("rgb", 8),
+    ):
+        return None
+    if _rotation(page) not in (0, *_TURN_CLOCKWISE) or "/UserUnit" in page.obj:
+        return None
+    xobject, (a, b, c, d, e, f) = content.image_draws[0]
+    if (int(xobject.Width), int(xobject.Height)) != (listed.width, listed.height):
+        return None
+    x0, y0, x1, y1 = (float(v) for v in page.cropbox)
+    x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+    covers_box = (
+        abs(b) < 1e-6
+        and abs(c) < 1e-6
+        and a > 0
+        and d > 0
+        and all(
+            abs(got - want) <= _TOLERANCE_PT
+            for got, want in ((e, x0), (f, y0), (e + a, x1), (f + d, y1))
+        )
+    )
+    if not covers_box:
+        return None
+    x_dpi, y_dpi = listed.width * 72 / a, listed.height * 72 / d
+    if abs(x_dpi - y_dpi) > _ANISOTROPY * x_dpi or round(x_dpi) not in PLAUSIBLE_DPI:
+        return None
+    return round(x_dpi)
+
+
+# --- TIFF, JPEG and PNG ----------------------------------------------------
+
+
+def _render_image_page(
+    path: Path, page_index: int, default_dpi: int, out_png: Path
+) -> RenderedPage:
+    try:
+        with Image.open(path) as image:
+            image.seek(page_index)
+            x_dpi, y_dpi = _stated_dpi(image.info.get("dpi")) or (default_dpi, default_dpi)
+            if image.getexif().get(_EXIF_ORIENTATION, 1) in _SWAPS_AXES:
+                x_dpi, y_dpi = y_dpi, x_dpi
+            upright = ImageOps.exif_transpose(image)
+            page = _to_gray_or_rgb(upright)
+    except (OSError, ValueError, EOFError, SyntaxError) as exc:
+        raise ProcessingError(f"Cannot read page {page_index + 1} of {path.name}: {exc}") from exc
+    dpi = round(max(x_dpi, y_dpi))
+    if abs(x_dpi - y_dpi) > _ANISOTROPY * dpi:
+        # Fax-style scans (e.g. 204×98 dpi): resample to square pixels.
+        size = (round(page.width * dpi / x_dpi), round(page.height * dpi / y_dpi))
+        page = page.resize(size, Image.Resampling.LANCZOS)
+    poppler.save_png(page, out_png, dpi)
+    return RenderedPage(path=out_png, width=page.width, height=page.height, dpi=dpi)
+
+
+def _stated_dpi(stated: object) -> tuple[float, float] | None:
+    """The resolution an image file states, if plausible for a scan.
+
+    Phone photos and exports often state 72 dpi or nothing; those fall back
+    to the configured DPI.
+    """
+    if not isinstance(stated, tuple) or len(stated) != 2:
+        return None
+    try:
+        x_dpi, y_dpi = float(stated[0]), float(stated[1])
+    except (TypeError, ValueError):
+        return None
+    if round(x_dpi) in PLAUSIBLE_DPI and round(y_dpi) in PLAUSIBLE_DPI:
+        return x_dpi, y_dpi
+    return None
+
+
+def _to_gray_or_rgb(image: Image.Image) -> Image.Image:
+    """8-bit grayscale (L) or RGB, whatever mode the file uses.
+
+    Transparent areas become white paper; 16-bit samples are scaled, not
+    clipped; CMYK goes through the file's ICC profile when it has one.
+    """
+    mode = image.mode
+    if mode in ("L", "RGB"):
+        return image
+    if mode == "1":
+        return image.convert("L")
+    if mode.startswith("I") or mode == "F":
+        return _deep_to_gray(image)
+    if mode in ("P", "PA"):
+        has_alpha = mode == "PA" or "transparency" in image.info
+        palette = image.getpalette() or []
+        gray = palette[0::3] == palette[1::3] == palette[2::3]
+        image = image.convert("RGBA" if has_alpha else "RGB")
+        if not has_alpha:
+            return image.convert("L") if gray else image
+        return _on_white(image, "L" if gray else "RGB")
+    if mode in ("LA", "La"):
+        return _on_white(image.convert("RGBA"), "L")
+    if mode in ("RGBA", "RGBa"):
+        return _on_white(image.convert("RGBA"), "RGB")
+    if mode == "CMYK":
+        return _cmyk_to_rgb(image)
+    return image.convert("RGB")
+
+
+def _on_white(image: Image.Image, mode: str) -> Image.Image:
+    paper = Image.new("RGBA", image.size, (_WHITE, _WHITE, _WHITE, _WHITE))
+    return Image.alpha_composite(paper, image).convert(mode)
+
+
+def _deep_to_gray(image: Image.Image) -> Image.Image:
+    """16-bit (or 32-bit / float) grayscale to 8 bits, scaling the full range."""
+    samples = np.asarray(image)
+    if image.mode == "F":
+        full_scale = 1.0 if samples.max(initial=0) <= 1.0 else 255.0
+    else:
+        full_scale = 65535.0 if samples.max(initial=0) <= 65535 else float(samples.max())
+    scaled = np.clip(np.rint(samples.astype(np.float32) * (255.0 / full_scale)), 0, 255)
+    return Image.fromarray(scaled.astype(np.uint8), mode="L")
+
+
+def _cmyk_to_rgb(image: Image.Image) -> Image.Image:
+    icc = image.info.get("icc_profile")
+    if icc:
+        try:
+            converted = ImageCms.profileToProfile(
+                image,
+                ImageCms.ImageCmsProfile(io.BytesIO(icc)),
+                ImageCms.createProfile("sRGB"),
+                outputMode="RGB",
+            )
+            if converted is not None:
+                return converted
+        except (ImageCms.PyCMSError, OSError):
+            pass  # a broken profile: the plain conversion below is still readable
+    return image.convert("RGB")

@@ -1,0 +1,103 @@
+"""Where the live MinIO and Elasticsearch servers are, for tests marked ``live``.
+
+`make services` starts both on loopback and writes ``.services/live.env``; `make test`
+exports it. The ``SOHOA_TEST_*`` environment variables win over the file. A missing or
+unhealthy server fails the test with what to run; it is never skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from minio import Minio
+
+from sohoa.settings import Settings
+
+LIVE_ENV_FILE = Path(__file__).resolve().parents[1] / ".services" / "live.env"
+HEALTH_WAIT_SECONDS = 5.0
+
+MINIO_ENDPOINT = "SOHOA_TEST_MINIO_ENDPOINT"
+MINIO_ACCESS_KEY = "SOHOA_TEST_MINIO_ACCESS_KEY"
+MINIO_SECRET_KEY = "SOHOA_TEST_MINIO_SECRET_KEY"
+ES_URL = "SOHOA_TEST_ES_URL"
+
+_HINT = "Start the servers with `make services` (or run everything with `make test`)."
+
+
+def _from_env_file() -> dict[str, str]:
+    try:
+        lines = LIVE_ENV_FILE.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    pairs = (line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+def _setting(name: str) -> str:
+    value = os.environ.get(name) or _from_env_file().get(name)
+    if not value:
+        pytest.fail(f"{name} is not set and not in {LIVE_ENV_FILE}. {_HINT}", pytrace=False)
+    return value
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=2) as response:
+        return response.status, response.read()
+
+
+def _wait_until_healthy(what: str, url: str, healthy_body: tuple[str, ...] = ()) -> None:
+    """Poll ``url`` for up to HEALTH_WAIT_SECONDS until it answers 200 (and, if given, its
+    JSON ``status`` is one of ``healthy_body``)."""
+    deadline = time.monotonic() + HEALTH_WAIT_SECONDS
+    problem = "no answer"
+    while True:
+        try:
+            status, body = _get(url)
+            if status == 200 and (not healthy_body or json.loads(body)["status"] in healthy_body):
+                return
+            problem = f"HTTP {status}: {body[:200]!r}"
+        except (OSError, ValueError, KeyError) as exc:
+            problem = str(exc)
+        if time.monotonic() >= deadline:
+            pytest.fail(f"{what} at {url} is not healthy ({problem}). {_HINT}", pytrace=False)
+        time.sleep(0.5)
+
+
+def minio_settings_overrides() -> dict[str, object]:
+    """``load_settings(**overrides)`` keyword arguments that point sohoa at the live MinIO."""
+    endpoint = _setting(MINIO_ENDPOINT)
+    overrides: dict[str, object] = {
+        "s3_endpoint": endpoint,
+        "s3_access_key": _setting(MINIO_ACCESS_KEY),
+        "s3_secret_key": _setting(MINIO_SECRET_KEY),
+        "s3_secure": False,
+    }
+    _wait_until_healthy("MinIO", f"http://{endpoint}/minio/health/live")
+    _wait_until_healthy("MinIO", f"http://{endpoint}/minio/health/cluster")
+    return overrides
+
+
+def minio_client(settings: Settings) -> Minio:
+    """A plain MinIO client for ``settings`` (to set up or inspect what a test's store does)."""
+    return Minio(
+        settings.s3_endpoint,
+        access_key=settings.s3_access_key.get_secret_value(),
+        secret_key=settings.s3_secret_key.get_secret_value(),
+        secure=settings.s3_secure,
+        region=settings.s3_region,
+    )
+
+
+def elasticsearch_url() -> str:
+    """Base URL of the live Elasticsearch node (no authentication, loopback only)."""
+    url = _setting(ES_URL).rstrip("/")
+    _wait_until_healthy(
+        "Elasticsearch", f"{url}/_cluster/health?timeout=2s", healthy_body=("green", "yellow")
+    )
+    return url
