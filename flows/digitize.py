@@ -46,9 +46,10 @@ def _notify(event: str, count: int = 1) -> None:
         listener(event, count)
 
 
-def page_options(settings: Settings) -> PageOptions:
+def page_options(settings: Settings, dpi: int) -> PageOptions:
+    """``dpi`` is the rendered page's own: images keep their native resolution."""
     return PageOptions(
-        languages=settings.languages, dpi=settings.dpi, ocr_timeout=settings.ocr_timeout_seconds
+        languages=settings.languages, dpi=dpi, ocr_timeout=settings.ocr_timeout_seconds
     )
 
 
@@ -57,6 +58,7 @@ def intake_limits(settings: Settings) -> IntakeLimits:
         max_file_bytes=settings.max_file_mb * 1024 * 1024,
         max_page_pixels=settings.max_page_pixels,
         min_image_side=settings.min_image_side,
+        render_dpi=settings.dpi,
     )
 
 
@@ -75,7 +77,7 @@ def digitize_page(source: SourceFile, page_index: int, out_dir: Path) -> Process
         source, page_index, settings.dpi, out_dir / "raster.png", settings.ocr_timeout_seconds
     )
     try:
-        return process_page(rendered.path, out_dir, page_options(settings))
+        return process_page(rendered.path, out_dir, page_options(settings, rendered.dpi))
     finally:
         rendered.path.unlink(missing_ok=True)
 

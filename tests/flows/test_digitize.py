@@ -70,8 +70,7 @@ def test_batch_with_bad_inputs_stores_the_rest_and_quarantines_each_reject(
         record = records[by_file[name].record_id]
         assert record.page_count == len(doc_truth.pages)
         assert resources.object_store().exists(record.searchable_pdf_key)
-        person = doc_truth.metadata.get("names", [""])[0]
-        if person:
+        for person in doc_truth.metadata.get("names") or []:
             hits = index.search(SearchQuery(text=fold(person))).hits
             assert record.record_id in {h.record_id for h in hits}, (person, name)
 
