@@ -31,7 +31,8 @@ from storage import keys
 from storage.archive import DossierInfo, DossierOutputs, archive_dossier
 from storage.records import load_record
 
-IO_RETRIES = {"retries": 3, "retry_delay_seconds": [2, 10, 30]}
+# Only tasks that talk to a storage service retry; their delays grow.
+IO_RETRY_DELAYS = [2.0, 10.0, 30.0]
 ProgressListener = Callable[[str, int], None]
 _listeners: list[ProgressListener] = []
 
@@ -82,12 +83,22 @@ def digitize_page(source: SourceFile, page_index: int, out_dir: Path) -> Process
         rendered.path.unlink(missing_ok=True)
 
 
-@task(name="archive-dossier", tags=["object-store"], **IO_RETRIES)  # type: ignore[arg-type]
+@task(
+    name="archive-dossier",
+    tags=["object-store"],
+    retries=len(IO_RETRY_DELAYS),
+    retry_delay_seconds=IO_RETRY_DELAYS,
+)
 def archive_dossier_task(record_id: str, info: DossierInfo, outputs: DossierOutputs) -> Record:
     return archive_dossier(resources.object_store(), record_id, info, outputs)
 
 
-@task(name="index-record", tags=["search-index"], **IO_RETRIES)  # type: ignore[arg-type]
+@task(
+    name="index-record",
+    tags=["search-index"],
+    retries=len(IO_RETRY_DELAYS),
+    retry_delay_seconds=IO_RETRY_DELAYS,
+)
 def index_record_task(record: Record) -> None:
     result = resources.search_index().index_records([record])
     if result.errors:
