@@ -6,13 +6,16 @@ dossier as its pages finish. Tasks exchange paths and keys, never images."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.futures import PrefectFuture
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows import resources
 from models import BatchReport, FileOutcome, FileStatus, Record
@@ -45,6 +48,16 @@ def add_progress_listener(listener: ProgressListener) -> None:
 def _notify(event: str, count: int = 1) -> None:
     for listener in _listeners:
         listener(event, count)
+
+
+def task_runner_for(settings: Settings) -> TaskRunner[Any]:
+    """Pages run on ``SOHOA_WORKERS`` threads (each drives one single-threaded
+    tesseract), or on a Dask cluster when ``SOHOA_DASK_ADDRESS`` is set."""
+    if settings.dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=settings.dask_address)
+    return ThreadPoolTaskRunner(max_workers=settings.workers)
 
 
 def page_options(settings: Settings, dpi: int) -> PageOptions:
@@ -115,7 +128,14 @@ class _Dossier:
     page_sources: list[str] = field(default_factory=list)
 
 
-@flow(name="digitize-batch", validate_parameters=False)
+# Prefect's default thread pool is unbounded: a 300-page PDF would start 300
+# tesseracts at once. This bound applies to deployment runs; the CLI and
+# poll_inbox pass task_runner_for(settings) explicitly.
+@flow(
+    name="digitize-batch",
+    validate_parameters=False,
+    task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count() or 1),  # type: ignore[arg-type]
+)
 def digitize_batch(batch_path: str) -> BatchReport:
     """Digitize one complete batch folder and move it to processed/ (or failed/)."""
     settings = resources.settings()

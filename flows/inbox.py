@@ -9,7 +9,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 
 from flows import resources
-from flows.digitize import check_tools, digitize_batch
+from flows.digitize import check_tools, digitize_batch, task_runner_for
 from models import BatchReport
 from pipeline.inbox import find_ready_batches
 
@@ -21,4 +21,5 @@ def poll_inbox(inbox: str) -> list[BatchReport]:
     batches = find_ready_batches(Path(inbox), settings.quiet_seconds)
     if batches:
         get_run_logger().info("%d complete batch(es) in %s", len(batches), inbox)
-    return [digitize_batch(str(batch)) for batch in batches]
+    run_batch = digitize_batch.with_options(task_runner=task_runner_for(settings))
+    return [run_batch(str(batch)) for batch in batches]

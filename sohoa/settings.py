@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     languages: str = "vie+eng"
     ocr_timeout_seconds: float = Field(default=300.0, gt=0)
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    # tcp://scheduler:8786 to run page tasks on a Dask cluster instead of local threads
+    dask_address: str = ""
     max_file_mb: int = Field(default=512, ge=1)
     max_page_pixels: int = Field(default=200_000_000, ge=1)
     min_image_side: int = Field(default=64, ge=1)
