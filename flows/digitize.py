@@ -31,7 +31,7 @@ from pipeline.tesseract import check_languages
 from sohoa.errors import InboxError, ProcessingError, RejectedInput
 from sohoa.settings import Settings
 from storage import keys
-from storage.archive import DossierInfo, DossierOutputs, archive_dossier
+from storage.archive import DossierOutputs, archive_dossier
 from storage.records import load_record
 
 # Only tasks that talk to a storage service retry; their delays grow.
@@ -102,8 +102,10 @@ def digitize_page(source: SourceFile, page_index: int, out_dir: Path) -> Process
     retries=len(IO_RETRY_DELAYS),
     retry_delay_seconds=IO_RETRY_DELAYS,
 )
-def archive_dossier_task(record_id: str, info: DossierInfo, outputs: DossierOutputs) -> Record:
-    return archive_dossier(resources.object_store(), record_id, info, outputs)
+def archive_dossier_task(
+    record_id: str, batch_id: str, spec: inbox.DossierSpec, outputs: DossierOutputs
+) -> Record:
+    return archive_dossier(resources.object_store(), record_id, batch_id, spec, outputs)
 
 
 @task(
@@ -235,14 +237,7 @@ def digitize_batch(batch_path: str) -> BatchReport:
                 pages, extracted, settings.review_min_confidence, item.rejected
             ),
         )
-        info = DossierInfo(
-            batch_id=plan.batch_id,
-            dossier_code=item.spec.dossier_code,
-            procedure=item.spec.procedure,
-            unit=item.spec.unit,
-            operator=item.spec.operator,
-        )
-        record = archive_dossier_task(item.record_id, info, outputs)
+        record = archive_dossier_task(item.record_id, plan.batch_id, item.spec, outputs)
         index_record_task(record)
         shutil.rmtree(record_dir, ignore_errors=True)
         records.append(record.record_id)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sohoa.errors import InboxError
+from sohoa.fsutil import fsync_dir
 
 READY_MARKER = "READY"
 MANIFEST_NAME = "manifest.csv"
@@ -164,14 +165,6 @@ def _free_destination(parent: Path, name: str) -> Path:
     return target
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def move_durably(source: Path, parent: Path, name: str | None = None) -> Path:
     """Move a file or folder into ``parent`` without overwriting anything.
     Across file systems it copies, syncs, and only then removes the source."""
@@ -188,9 +181,9 @@ def move_durably(source: Path, parent: Path, name: str | None = None) -> Path:
             if path.is_file():
                 with path.open("rb") as handle:
                     os.fsync(handle.fileno())
-        _fsync_dir(parent)
+        fsync_dir(parent)
         shutil.rmtree(source) if source.is_dir() else source.unlink()
-    _fsync_dir(parent)
+    fsync_dir(parent)
     return target
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from models import OriginalFile, PageRecord, Record
 from models.records import DocumentType, FieldValue
+from pipeline.inbox import DossierSpec
 from pipeline.pages import ProcessedPage
 from pipeline.preflight import SourceFile
 from storage import keys
@@ -18,17 +19,6 @@ from storage.protocols import ObjectStore
 from storage.records import save_record
 
 _SUFFIX = {"pdf": ".pdf", "tiff": ".tif", "jpeg": ".jpg", "png": ".png"}
-
-
-@dataclass(frozen=True, slots=True)
-class DossierInfo:
-    """What the batch says about a dossier (manifest.csv or folder layout)."""
-
-    batch_id: str
-    dossier_code: str = ""
-    procedure: str = ""
-    unit: str = ""
-    operator: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +37,7 @@ class DossierOutputs:
 
 
 def archive_dossier(
-    store: ObjectStore, record_id: str, info: DossierInfo, outputs: DossierOutputs
+    store: ObjectStore, record_id: str, batch_id: str, spec: DossierSpec, outputs: DossierOutputs
 ) -> Record:
     originals = []
     for source in outputs.sources:
@@ -100,11 +90,11 @@ def archive_dossier(
 
     record = Record(
         record_id=record_id,
-        batch_id=info.batch_id,
-        dossier_code=info.dossier_code or _first(outputs.fields, "dossier_code"),
-        procedure=info.procedure,
-        unit=info.unit,
-        operator=info.operator,
+        batch_id=batch_id,
+        dossier_code=spec.dossier_code or _first(outputs.fields, "dossier_code"),
+        procedure=spec.procedure,
+        unit=spec.unit,
+        operator=spec.operator,
         originals=tuple(originals),
         pages=tuple(page_records),
         document_type=outputs.document_type,

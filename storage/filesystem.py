@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from sohoa.errors import IntegrityError, ObjectNotFound, StorageError
+from sohoa.fsutil import fsync_dir
 from storage.protocols import StoredObject
 
 SIDECAR_SUFFIX = ".sha256"
@@ -78,7 +79,7 @@ class FilesystemObjectStore:
             finally:
                 for tmp in temps:  # renamed ones are gone already
                     tmp.unlink(missing_ok=True)
-            _fsync_dir(target.parent)
+            fsync_dir(target.parent)
         stored = StoredObject(key=key, size=size, sha256=sha256, content_type=content_type)
         return stored
 
@@ -90,7 +91,7 @@ class FilesystemObjectStore:
             target.unlink(missing_ok=True)
             _sidecar(target).unlink(missing_ok=True)
             if target.parent.exists():
-                _fsync_dir(target.parent)
+                fsync_dir(target.parent)
             self._prune_empty_dirs(target.parent)
 
     def _prune_empty_dirs(self, folder: Path) -> None:
@@ -130,7 +131,7 @@ class FilesystemObjectStore:
                 os.replace(tmp, path)
             finally:
                 tmp.unlink(missing_ok=True)
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
         return path
 
     def _open_recorded(self, key: str) -> tuple[BinaryIO, _Sidecar | None] | None:
@@ -282,14 +283,6 @@ def _hash_stream(source: BinaryIO) -> tuple[str, int]:
 def _hash_file(path: Path) -> tuple[str, int]:
     with open(path, "rb") as source:
         return _hash_stream(source)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextmanager

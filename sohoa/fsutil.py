@@ -1,0 +1,15 @@
+"""Durable file-system helpers shared by the inbox and the filesystem store."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def fsync_dir(folder: Path) -> None:
+    """Persist a folder's entries (a rename or new file in it) to disk."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
