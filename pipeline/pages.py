@@ -1,0 +1,236 @@
+"""One page from rasterized image to upright JPEG, thumbnail, QR payloads
+and OCR (text-only PDF, TSV and word boxes). The flow calls
+``process_page`` once per page; only that page is held in memory.
+
+Files written to ``out_dir`` (fixed names, so tasks pass paths only):
+``page.jpg`` (the faithful page, turned upright and deskewed), ``thumb.jpg``,
+``text.pdf`` (Tesseract's text-only PDF, same geometry as page.jpg; not for
+blank pages), ``ocr.tsv`` and ``ocr.json`` (words with boxes and confidences).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from pipeline.cleanup import is_blank, prepare_for_ocr, to_grayscale
+from pipeline.deskew import rotate_bound
+from pipeline.ocr import EMPTY_RESULT, OcrResult, parse_tsv
+from pipeline.orientation import detect_geometry
+from pipeline.qr import decode_qr_codes
+from pipeline.tesseract import run_ocr
+from sohoa.errors import ProcessingError
+
+log = logging.getLogger(__name__)
+
+PAGE_IMAGE = "page.jpg"
+THUMBNAIL = "thumb.jpg"
+TEXT_PDF = "text.pdf"
+OCR_TSV = "ocr.tsv"
+OCR_JSON = "ocr.json"
+_OCR_INPUT = "ocr-input.pgm"
+_OCR_BASE = "text"
+THUMBNAIL_QUALITY = 80
+_GRAY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"})
+
+
+@dataclass(frozen=True, slots=True)
+class PageOptions:
+    """How to process pages; the same for every page of a batch."""
+
+    languages: str = "vie+eng"
+    dpi: int = 300
+    ocr_timeout: float = 300.0
+    jpeg_quality: int = 85
+    thumbnail_px: int = 256
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessedPage:
+    """What ``process_page`` made of one page; paths point into ``out_dir``.
+
+    ``rotation_degrees`` is the clockwise quarter turn applied;
+    ``skew_degrees`` the measured counter-clockwise skew, undone when
+    ``skew_corrected``; width and height are those of page.jpg.
+    """
+
+    image_path: Path
+    thumbnail_path: Path
+    text_pdf_path: Path | None
+    ocr_json_path: Path
+    width: int
+    height: int
+    dpi: int
+    rotation_degrees: int
+    skew_degrees: float
+    skew_corrected: bool
+    blank: bool
+    ocr_confidence: float
+    word_count: int
+    text: str
+    qr_payloads: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able: paths as strings, tuples as lists."""
+        data = asdict(self)
+        for name in ("image_path", "thumbnail_path", "text_pdf_path", "ocr_json_path"):
+            data[name] = None if data[name] is None else str(data[name])
+        data["qr_payloads"] = list(self.qr_payloads)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProcessedPage:
+        values = {f.name: data[f.name] for f in fields(cls)}
+        for name in ("image_path", "thumbnail_path", "ocr_json_path"):
+            values[name] = Path(values[name])
+        if values["text_pdf_path"] is not None:
+            values["text_pdf_path"] = Path(values["text_pdf_path"])
+        values["qr_payloads"] = tuple(values["qr_payloads"])
+        return cls(**values)
+
+
+class _StageTimer:
+    """Wall-clock seconds per stage, logged at DEBUG level."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
+
+
+def load_page_image(image_path: Path) -> np.ndarray:
+    """The page as uint8 RGB, or 8-bit grayscale when the scan is gray or
+    bilevel; EXIF orientation applied, transparency laid on white."""
+    try:
+        with Image.open(image_path) as opened:
+            image = ImageOps.exif_transpose(opened)
+            if image.mode in _GRAY_MODES:
+                return to_grayscale(np.asarray(image.convert("L") if image.mode == "LA" else image))
+            if image.mode != "RGB":
+                rgba = image.convert("RGBA")
+                image = Image.new("RGB", rgba.size, "white")
+                image.paste(rgba, mask=rgba.getchannel("A"))
+            return np.asarray(image)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ProcessingError(f"Cannot read page image {image_path.name}: {exc}") from exc
+
+
+def turn_clockwise(image: np.ndarray, degrees: int) -> np.ndarray:
+    """Turns an image clockwise by a multiple of 90 degrees."""
+    return np.ascontiguousarray(np.rot90(image, k=-(degrees // 90) % 4))
+
+
+def _save_jpeg(image: np.ndarray, path: Path, dpi: int, quality: int) -> None:
+    Image.fromarray(image).save(path, "JPEG", quality=quality, dpi=(dpi, dpi))
+
+
+def _save_thumbnail(image: np.ndarray, path: Path, size_px: int) -> None:
+    thumbnail = Image.fromarray(image)
+    thumbnail.thumbnail((size_px, size_px), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    thumbnail.save(path, "JPEG", quality=THUMBNAIL_QUALITY)
+
+
+def _ocr(gray: np.ndarray, out_dir: Path, options: PageOptions) -> tuple[Path, OcrResult]:
+    """OCRs the cleaned-up copy once; returns the text-only PDF and result."""
+    ocr_input = out_dir / _OCR_INPUT
+    if not cv2.imwrite(str(ocr_input), prepare_for_ocr(gray)):
+        raise ProcessingError(f"Cannot write {ocr_input}; check free disk space.")
+    try:
+        output = run_ocr(
+            ocr_input, out_dir / _OCR_BASE, options.languages, options.dpi, options.ocr_timeout
+        )
+    finally:
+        ocr_input.unlink(missing_ok=True)
+    tsv = output.tsv.replace(out_dir / OCR_TSV)
+    return output.text_pdf.replace(out_dir / TEXT_PDF), parse_tsv(tsv)
+
+
+def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> ProcessedPage:
+    """Turns one rasterized page into its stored artifacts.
+
+    Steps: grayscale; blank test (blank pages are kept, flagged and not
+    OCRed); orientation; skew, corrected only when the estimate is sure;
+    the same turns applied to the faithful colour image, written as JPEG
+    with its DPI plus a thumbnail; QR codes; one Tesseract run on a
+    cleaned-up copy giving a text-only PDF and TSV; ocr.json.
+
+    Raises:
+        ProcessingError: unreadable image, or Tesseract failed or timed out.
+        MissingDependencyError: Tesseract or a language pack is missing.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    timer = _StageTimer()
+    with timer("load"):
+        page = load_page_image(image_path)
+        gray = to_grayscale(page)
+    with timer("blank"):
+        blank = is_blank(gray)
+    rotation, skew_degrees, skew_corrected = 0, 0.0, False
+    if not blank:
+        with timer("orientation+skew"):
+            geometry = detect_geometry(gray, options.ocr_timeout, options.dpi)
+            rotation = geometry.orientation.rotate_degrees
+            skew_degrees = geometry.skew.angle_degrees
+            skew_corrected = geometry.skew.worth_correcting
+        with timer("rotate"):
+            if rotation:
+                page = turn_clockwise(page, rotation)
+            if skew_corrected:
+                page = rotate_bound(page, -skew_degrees)
+            if rotation or skew_corrected:
+                gray = to_grayscale(page)
+    height, width = page.shape[:2]
+    with timer("jpeg"):
+        _save_jpeg(page, out_dir / PAGE_IMAGE, options.dpi, options.jpeg_quality)
+        _save_thumbnail(page, out_dir / THUMBNAIL, options.thumbnail_px)
+    del page
+    text_pdf: Path | None = None
+    ocr = EMPTY_RESULT
+    qr_payloads: tuple[str, ...] = ()
+    if not blank:
+        with timer("qr"):
+            qr_payloads = decode_qr_codes(gray)
+        with timer("ocr"):
+            text_pdf, ocr = _ocr(gray, out_dir, options)
+    del gray
+    ocr_json = out_dir / OCR_JSON
+    document = {"width": width, "height": height, "dpi": options.dpi, **ocr.to_dict()}
+    ocr_json.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    log.debug(
+        "page %s: %s",
+        image_path.name,
+        ", ".join(f"{stage} {seconds:.3f}s" for stage, seconds in timer.seconds.items()),
+    )
+    return ProcessedPage(
+        image_path=out_dir / PAGE_IMAGE,
+        thumbnail_path=out_dir / THUMBNAIL,
+        text_pdf_path=text_pdf,
+        ocr_json_path=ocr_json,
+        width=width,
+        height=height,
+        dpi=options.dpi,
+        rotation_degrees=rotation,
+        skew_degrees=skew_degrees,
+        skew_corrected=skew_corrected,
+        blank=blank,
+        ocr_confidence=round(ocr.mean_confidence, 2),
+        word_count=ocr.word_count,
+        text=ocr.text,
+        qr_payloads=qr_payloads,
+    )
