@@ -1,0 +1,1 @@
+"""End-to-end tests on the production backends: the real MinIO and Elasticsearch."""
