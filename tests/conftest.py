@@ -6,6 +6,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 
 import pytest
 
@@ -31,3 +32,12 @@ def live_minio_overrides() -> dict[str, object]:
 def live_es_url() -> str:
     """Base URL of the live Elasticsearch (fails, never skips, when it is down)."""
     return live_services.elasticsearch_url()
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One temporary Prefect API for every flow test of the session (~20-40 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield

@@ -85,23 +85,9 @@ def live_settings(
             remove_alias_indices(settings)
 
 
-@pytest.fixture(scope="session")
-def prefect_api() -> Iterator[None]:
-    """The Prefect API the flows report to: the one this session already has (the
-    flow tests' harness lasts the whole session), else a temporary test server."""
-    from prefect.settings import PREFECT_API_URL
-    from prefect.testing.utilities import prefect_test_harness
-
-    if PREFECT_API_URL.value():
-        yield
-        return
-    with prefect_test_harness(server_startup_timeout=180):
-        yield
-
-
 @pytest.fixture(scope="module")
 def demo_ingest(
-    prefect_api: None, live_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+    prefect_server: None, live_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> DemoIngest:
     """``generate_demo_inbox`` (six dossiers, every format) through ``poll_inbox``."""
     inbox = tmp_path_factory.mktemp("live-site") / "inbox"
