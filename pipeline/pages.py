@@ -131,9 +131,21 @@ def load_page_image(image_path: Path) -> np.ndarray:
         raise ProcessingError(f"Cannot read page image {image_path.name}: {exc}") from exc
 
 
+_QUARTER_TURNS = {
+    90: cv2.ROTATE_90_CLOCKWISE,
+    180: cv2.ROTATE_180,
+    270: cv2.ROTATE_90_COUNTERCLOCKWISE,
+}
+
+
 def turn_clockwise(image: np.ndarray, degrees: int) -> np.ndarray:
-    """Turns an image clockwise by a multiple of 90 degrees."""
-    return np.ascontiguousarray(np.rot90(image, k=-(degrees // 90) % 4))
+    """Turns an image clockwise by a multiple of 90 degrees (exact, no resampling)."""
+    degrees %= 360
+    if degrees == 0:
+        return image
+    if degrees not in _QUARTER_TURNS:
+        raise ValueError(f"not a quarter turn: {degrees}")
+    return cv2.rotate(image, _QUARTER_TURNS[degrees])
 
 
 def _save_jpeg(image: np.ndarray, path: Path, dpi: int, quality: int) -> None:
@@ -146,10 +158,10 @@ def _save_thumbnail(image: np.ndarray, path: Path, size_px: int) -> None:
     thumbnail.save(path, "JPEG", quality=THUMBNAIL_QUALITY)
 
 
-def _ocr(gray: np.ndarray, out_dir: Path, options: PageOptions) -> tuple[Path, OcrResult]:
+def _ocr(ocr_copy: np.ndarray, out_dir: Path, options: PageOptions) -> tuple[Path, OcrResult]:
     """OCRs the cleaned-up copy once; returns the text-only PDF and result."""
     ocr_input = out_dir / _OCR_INPUT
-    if not cv2.imwrite(str(ocr_input), prepare_for_ocr(gray)):
+    if not cv2.imwrite(str(ocr_input), ocr_copy):
         raise ProcessingError(f"Cannot write {ocr_input}; check free disk space.")
     try:
         output = run_ocr(
@@ -159,6 +171,33 @@ def _ocr(gray: np.ndarray, out_dir: Path, options: PageOptions) -> tuple[Path, O
         ocr_input.unlink(missing_ok=True)
     tsv = output.tsv.replace(out_dir / OCR_TSV)
     return output.text_pdf.replace(out_dir / TEXT_PDF), parse_tsv(tsv)
+
+
+@dataclass(frozen=True, slots=True)
+class _Straightened:
+    page: np.ndarray
+    gray: np.ndarray
+    rotation: int
+    skew_degrees: float
+    skew_corrected: bool
+
+
+def _straighten(
+    page: np.ndarray, gray: np.ndarray, options: PageOptions, timer: _StageTimer
+) -> _Straightened:
+    """Turns the page upright and deskews it when the estimate is sure."""
+    with timer("orientation+skew"):
+        geometry = detect_geometry(gray, options.ocr_timeout, options.dpi)
+    rotation = geometry.orientation.rotate_degrees
+    skew = geometry.skew
+    if not rotation and not skew.worth_correcting:
+        return _Straightened(page, gray, 0, skew.angle_degrees, False)
+    with timer("rotate"):
+        page = turn_clockwise(page, rotation)
+        if skew.worth_correcting:
+            page = rotate_bound(page, -skew.angle_degrees)
+        gray = to_grayscale(page)
+    return _Straightened(page, gray, rotation, skew.angle_degrees, skew.worth_correcting)
 
 
 def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> ProcessedPage:
@@ -183,18 +222,11 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
         blank = is_blank(gray)
     rotation, skew_degrees, skew_corrected = 0, 0.0, False
     if not blank:
-        with timer("orientation+skew"):
-            geometry = detect_geometry(gray, options.ocr_timeout, options.dpi)
-            rotation = geometry.orientation.rotate_degrees
-            skew_degrees = geometry.skew.angle_degrees
-            skew_corrected = geometry.skew.worth_correcting
-        with timer("rotate"):
-            if rotation:
-                page = turn_clockwise(page, rotation)
-            if skew_corrected:
-                page = rotate_bound(page, -skew_degrees)
-            if rotation or skew_corrected:
-                gray = to_grayscale(page)
+        straight = _straighten(page, gray, options, timer)
+        page, gray = straight.page, straight.gray
+        rotation, skew_degrees = straight.rotation, straight.skew_degrees
+        skew_corrected = straight.skew_corrected
+        del straight
     height, width = page.shape[:2]
     with timer("jpeg"):
         _save_jpeg(page, out_dir / PAGE_IMAGE, options.dpi, options.jpeg_quality)
@@ -203,12 +235,18 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
     text_pdf: Path | None = None
     ocr = EMPTY_RESULT
     qr_payloads: tuple[str, ...] = ()
-    if not blank:
+    if blank:
+        for stale in (TEXT_PDF, OCR_TSV):  # from an earlier run into the same folder
+            (out_dir / stale).unlink(missing_ok=True)
+    else:
         with timer("qr"):
             qr_payloads = decode_qr_codes(gray)
+        with timer("cleanup"):
+            ocr_copy = prepare_for_ocr(gray)
+        del gray
         with timer("ocr"):
-            text_pdf, ocr = _ocr(gray, out_dir, options)
-    del gray
+            text_pdf, ocr = _ocr(ocr_copy, out_dir, options)
+        del ocr_copy
     ocr_json = out_dir / OCR_JSON
     document = {"width": width, "height": height, "dpi": options.dpi, **ocr.to_dict()}
     ocr_json.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")

@@ -136,7 +136,7 @@ def test_image_modes(
 def test_unreadable_image(tmp_path: Path) -> None:
     path = tmp_path / "page.png"
     path.write_bytes(b"\x89PNG\r\n\x1a\n truncated")
-    with pytest.raises(ProcessingError, match="Cannot read page image page.png"):
+    with pytest.raises(ProcessingError, match=r"Cannot read page image page\.png"):
         process_page(path, tmp_path / "out", OPTIONS)
 
 
