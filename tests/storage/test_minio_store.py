@@ -14,21 +14,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from minio import Minio
 from minio.deleteobjects import DeleteObject
 
 from sohoa.errors import ConfigurationError, IntegrityError, ObjectNotFound, StorageError
 from sohoa.settings import Settings, load_settings
 from storage.minio_store import PART_SIZE, MinioObjectStore, parse_storage_url
-
-
-def raw_client(settings: Settings) -> Minio:
-    return Minio(
-        settings.s3_endpoint,
-        access_key=settings.s3_access_key.get_secret_value(),
-        secret_key=settings.s3_secret_key.get_secret_value(),
-        secure=settings.s3_secure,
-    )
+from tests.live_services import minio_client
 
 
 @pytest.fixture
@@ -39,7 +30,7 @@ def settings(live_minio_overrides: dict[str, object]) -> Iterator[Settings]:
         storage=f"s3://{bucket}/archive", presign_seconds=600, **live_minio_overrides
     )
     yield settings
-    client = raw_client(settings)
+    client = minio_client(settings)
     if client.bucket_exists(bucket):
         versions = client.list_objects(bucket, recursive=True, include_version=True)
         doomed = [DeleteObject(v.object_name or "", v.version_id) for v in versions]
@@ -80,7 +71,7 @@ def test_bad_keys_are_refused_before_any_request(key: str) -> None:
 def test_setup_creates_a_versioned_bucket_and_can_rerun(
     settings: Settings, store: MinioObjectStore
 ) -> None:
-    client = raw_client(settings)
+    client = minio_client(settings)
     assert not client.bucket_exists(store.bucket)
 
     store.setup()
@@ -98,7 +89,7 @@ def test_objects_live_under_the_prefix_with_their_sha256(
     data = "Hồ sơ số hóa".encode()
     store.put_bytes("records/r1/ocr.json", data, "application/json")
 
-    info = raw_client(settings).stat_object(store.bucket, "archive/records/r1/ocr.json")
+    info = minio_client(settings).stat_object(store.bucket, "archive/records/r1/ocr.json")
     assert info.metadata is not None
     assert info.metadata["x-amz-meta-sha256"] == hashlib.sha256(data).hexdigest()
     assert info.content_type == "application/json"
@@ -114,7 +105,7 @@ def test_large_files_go_up_in_parts(
 
     stored = store.put_file("originals/bi/big.tif", source, "image/tiff")
 
-    info = raw_client(settings).stat_object(store.bucket, "archive/originals/bi/big.tif")
+    info = minio_client(settings).stat_object(store.bucket, "archive/originals/bi/big.tif")
     assert info.etag is not None and info.etag.endswith("-2")  # a two-part upload
     assert stored.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
     assert store.verify("originals/bi/big.tif")
@@ -127,7 +118,7 @@ def test_changed_bytes_are_caught_by_verify_and_download(
     stored = store.put_bytes("records/r1/searchable.pdf", b"%PDF-1.7 original", "application/pdf")
     # Someone replaces the bytes behind sohoa's back, keeping the old checksum.
     tampered = b"%PDF-1.7 tampered"
-    raw_client(settings).put_object(
+    minio_client(settings).put_object(
         store.bucket,
         "archive/records/r1/searchable.pdf",
         io.BytesIO(tampered),
@@ -146,7 +137,7 @@ def test_objects_without_a_recorded_sha256_do_not_verify(
     settings: Settings, store: MinioObjectStore
 ) -> None:
     store.setup()
-    raw_client(settings).put_object(store.bucket, "archive/by-hand.txt", io.BytesIO(b"x"), 1)
+    minio_client(settings).put_object(store.bucket, "archive/by-hand.txt", io.BytesIO(b"x"), 1)
 
     stored = store.stat("by-hand.txt")
     assert stored is not None
@@ -161,7 +152,7 @@ def test_delete_keeps_earlier_versions(settings: Settings, store: MinioObjectSto
     store.delete("records/r1/manifest.json")
 
     assert not store.exists("records/r1/manifest.json")
-    versions = raw_client(settings).list_objects(
+    versions = minio_client(settings).list_objects(
         store.bucket, prefix="archive/records/r1/", include_version=True
     )
     kinds = sorted("marker" if v.is_delete_marker else "version" for v in versions)
