@@ -4,6 +4,7 @@ run before prefect is imported; explicit environment settings win."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 DEFAULTS = {
     # The temporary API server needs ~20 s to start on a 2-core machine.
@@ -19,3 +20,7 @@ def configure(quiet: bool = False) -> None:
         os.environ.setdefault(name, value)
     if quiet:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # The ephemeral server cannot create its database in a missing folder.
+    home = os.environ.get("PREFECT_HOME")
+    if home:
+        Path(home).expanduser().mkdir(parents=True, exist_ok=True)
