@@ -127,15 +127,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(_dump(record))
         return 0
-    print(f"record      {record.record_id}")
-    print(f"type        {record.document_type.value}")
-    print(f"dossier     {record.dossier_code or '-'}   batch {record.batch_id}")
-    print(f"pdf         {store.url(record.searchable_pdf_key)}")
+    print(f"record         {record.record_id}")
+    print(f"type           {record.document_type.value}")
+    print(f"dossier        {record.dossier_code or '-'}   batch {record.batch_id}")
+    print(f"pdf            {store.url(record.searchable_pdf_key)}")
     for name, values in sorted(record.fields.items()):
         shown = ", ".join(f"{v.value} (p.{v.page}, {v.confidence:.2f})" for v in values)
-        print(f"{name:<12}{shown}")
+        print(f"{name:<15}{shown}")
     if record.needs_review:
-        print("REVIEW      " + "; ".join(record.review_reasons))
+        print("REVIEW         " + "; ".join(record.review_reasons))
     for page in record.pages:
         flags = " blank" if page.blank else ""
         print(
