@@ -26,6 +26,7 @@ from pipeline.metadata import extract_metadata, load_rules
 from pipeline.pages import PageOptions, ProcessedPage, process_page
 from pipeline.poppler import poppler_version
 from pipeline.preflight import IntakeLimits, SourceFile, inspect_file
+from pipeline.qpdf import qpdf_version
 from pipeline.rasterize import render_page
 from pipeline.tesseract import check_languages
 from sohoa.errors import InboxError, ProcessingError, RejectedInput
@@ -77,9 +78,10 @@ def intake_limits(settings: Settings) -> IntakeLimits:
 
 
 def check_tools(settings: Settings) -> None:
-    """Fail before any work when tesseract, a language pack or poppler is missing."""
+    """Fail before any work when tesseract, a language pack, poppler or qpdf is missing."""
     check_languages(settings.languages)
     poppler_version()
+    qpdf_version()
 
 
 @task(name="digitize-page")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 import threading
 from contextlib import ExitStack
 from pathlib import Path
@@ -18,11 +17,11 @@ from pathlib import Path
 import img2pdf
 import pikepdf
 
+from pipeline.qpdf import join_pages
 from sohoa.errors import ProcessingError
 
 # Source files held open at once while merging (pikepdf copies stream data
 # lazily, so every source stays open until the result is written).
-MAX_OPEN_SOURCES = 200
 _TEXT_LAYER_PREFIX = "OCR"
 
 
@@ -88,37 +87,33 @@ def _overlay_text_layer(pdf: pikepdf.Pdf, text_page: pikepdf.Page) -> None:
     page.contents_add(f"q {matrix} cm {name} Do Q".encode("ascii"))
 
 
-def merge_pdfs(pages: list[Path], out_pdf: Path) -> Path:
+def merge_pdfs(pages: list[Path], out_pdf: Path, timeout: float = 600.0) -> Path:
     """Join page PDFs in order into ``out_pdf``, written atomically.
 
-    Page content is copied lazily and streamed to the output when it is saved;
-    more than ``MAX_OPEN_SOURCES`` inputs are merged in parts first, so the
-    number of open files stays bounded.
-    """
+    qpdf streams page content from the inputs, so memory stays flat in the
+    number of pages."""
     if not pages:
         raise ProcessingError(f"No pages to put into {out_pdf.name}")
     out_pdf.parent.mkdir(parents=True, exist_ok=True)
-    if len(pages) > MAX_OPEN_SOURCES:
-        with tempfile.TemporaryDirectory(dir=out_pdf.parent, prefix=".merge-") as scratch:
-            parts = [
-                merge_pdfs(pages[start : start + MAX_OPEN_SOURCES], Path(scratch) / f"{start}.pdf")
-                for start in range(0, len(pages), MAX_OPEN_SOURCES)
-            ]
-            return merge_pdfs(parts, out_pdf)
-    with ExitStack() as stack:
-        merged = stack.enter_context(pikepdf.new())
-        for path in pages:
-            try:
-                merged.pages.extend(stack.enter_context(pikepdf.open(path)).pages)
-            except pikepdf.PdfError as exc:
-                raise ProcessingError(f"Cannot read page PDF {path.name}: {exc}") from exc
-        _save_atomically(merged, out_pdf)
+    partial = _partial_path(out_pdf)
+    try:
+        join_pages(pages, partial, timeout)
+        with partial.open("rb") as written:
+            os.fsync(written.fileno())
+        partial.replace(out_pdf)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return out_pdf
+
+
+def _partial_path(out_pdf: Path) -> Path:
+    return out_pdf.with_name(f".{out_pdf.name}.{os.getpid()}-{threading.get_ident()}.partial")
 
 
 def _save_atomically(pdf: pikepdf.Pdf, out_pdf: Path) -> None:
     """Save to a temporary file beside ``out_pdf``, flush it to disk, rename."""
-    partial = out_pdf.with_name(f".{out_pdf.name}.{os.getpid()}-{threading.get_ident()}.partial")
+    partial = _partial_path(out_pdf)
     try:
         pdf.save(
             partial,

@@ -9,7 +9,7 @@ import pikepdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline import poppler, searchable_pdf
+from pipeline import poppler
 from pipeline.searchable_pdf import compose_page_pdf, merge_pdfs
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -98,10 +98,9 @@ def test_text_layer_lies_on_the_word_in_the_image(
     assert word.x_max < SIZE[0] * points_per_pixel
 
 
-def test_many_pages_merge_in_parts_and_keep_their_order(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ocr_pages: list[tuple[Path, Path]]
+def test_merged_pages_keep_their_order_and_text(
+    tmp_path: Path, ocr_pages: list[tuple[Path, Path]]
 ) -> None:
-    monkeypatch.setattr(searchable_pdf, "MAX_OPEN_SOURCES", 2)
     jpeg, text = ocr_pages[0]
     blank = page_jpeg(tmp_path / "blank.jpg", "")
     parts = [
