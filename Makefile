@@ -5,7 +5,7 @@
 #   make services-stop  stop them (data stays in .services/)
 #   make lint           ruff check, ruff format --check, mypy
 #   make test           setup + services + lint + the whole pytest suite, live tests included
-#   make bench          bench/run.py, when present
+#   make bench          throughput, OCR accuracy, search, memory -> BENCHMARKS.md, bench/results.json
 #   make clean          stop services, remove .venv and .services/ (tools/ stays: it is a cache)
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -69,9 +69,12 @@ test: setup services
 	$(MAKE) --no-print-directory pytest || failed="$${failed:+$$failed and }pytest"; \
 	if [[ -n "$$failed" ]]; then echo "make test: $$failed failed" >&2; exit 1; fi
 
+# The bench installs its own extra (OCRmyPDF, the baseline) and starts Elasticsearch
+# (scripts/services.sh) when it is not running; BENCH_ARGS=--quick for a smoke run.
+BENCH_ARGS ?=
 bench: setup
-	@if [[ -f bench/run.py ]]; then $(BIN)/python bench/run.py; \
-	else echo "bench/run.py does not exist yet: nothing to run"; fi
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[bench]"
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	@if [[ -x scripts/services.sh ]]; then scripts/services.sh clean; fi

@@ -1,0 +1,60 @@
+"""Character and word error rates of OCR text against the ground truth.
+
+Both texts are NFC-normalized and their whitespace collapsed to single
+spaces, so line breaks and layout do not count; case, accents and
+punctuation do. A set's rate is its total edit distance over its total
+reference length (pages weigh by their length), in percent.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+
+def normalize(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@dataclass
+class ErrorRates:
+    """Accumulated edits and reference lengths of one engine on one set."""
+
+    char_edits: int = 0
+    chars: int = 0
+    word_edits: int = 0
+    words: int = 0
+    pages: int = 0
+
+    def add(self, truth: str, text: str) -> None:
+        reference, hypothesis = normalize(truth), normalize(text)
+        self.char_edits += Levenshtein.distance(reference, hypothesis)
+        self.chars += len(reference)
+        self.word_edits += Levenshtein.distance(reference.split(), hypothesis.split())
+        self.words += len(reference.split())
+        self.pages += 1
+
+    @property
+    def cer(self) -> float:
+        return round(100.0 * self.char_edits / max(1, self.chars), 2)
+
+    @property
+    def wer(self) -> float:
+        return round(100.0 * self.word_edits / max(1, self.words), 2)
+
+
+def page_cer(truth: str, text: str) -> float:
+    rates = ErrorRates()
+    rates.add(truth, text)
+    return rates.cer
+
+
+def score(pairs: Iterable[tuple[str, str, str, str]]) -> dict[str, dict[str, ErrorRates]]:
+    """Rates by set and engine from (set, engine, truth, text) tuples."""
+    rates: dict[str, dict[str, ErrorRates]] = {}
+    for set_name, engine, truth, text in pairs:
+        rates.setdefault(set_name, {}).setdefault(engine, ErrorRates()).add(truth, text)
+    return rates

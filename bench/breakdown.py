@@ -1,0 +1,114 @@
+"""Where sohoa's time per page goes, against bare tesseract on the same page.
+
+One worker, one page at a time, in this process: ``inspect_file``,
+``render_page``, each stage of ``process_page`` (its own stage timer, read from
+its DEBUG log line), then the dossier steps. The bare ``tesseract ... txt``
+run on the same rasterized page is the floor's cost for that page.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from PIL import Image
+
+from bench.corpus import LIMITS, CorpusFile
+from bench.engines import RasterPage, tesseract_floor
+from pipeline import dossier
+from pipeline.metadata import extract_metadata, load_rules
+from pipeline.pages import PageOptions, process_page
+from pipeline.preflight import inspect_file
+from pipeline.rasterize import render_page
+from sohoa.samples import DPI
+
+_STAGE = re.compile(r"([\w+]+) (\d+\.\d+)s")
+
+
+class _StageLog(logging.Handler):
+    """Collects the stage seconds ``process_page`` logs at DEBUG level."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("page "):
+            for stage, seconds in _STAGE.findall(message.partition(": ")[2]):
+                self.seconds[f"page: {stage}"] += float(seconds)
+
+
+@contextmanager
+def _stage_log() -> Iterator[_StageLog]:
+    logger = logging.getLogger("pipeline.pages")
+    handler, level = _StageLog(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def scratch_costs(raster: Path, out: Path) -> dict[str, float]:
+    """What the scratch page image costs to write and read back: as now (PNG,
+    zlib level 1, what ``poppler.save_png`` writes) and as uncompressed TIFF."""
+    with Image.open(raster) as image:
+        image.load()
+        costs = {}
+        for label, path in (
+            ("PNG level 1", out / "scratch.png"),
+            ("uncompressed TIFF", out / "scratch.tif"),
+        ):
+            started = time.perf_counter()
+            image.save(path, dpi=(DPI, DPI), compress_level=1)  # TIFF ignores the level
+            costs[f"what-if: write scratch page as {label}"] = time.perf_counter() - started
+            started = time.perf_counter()
+            with Image.open(path) as again:
+                again.load()
+            costs[f"what-if: read scratch page as {label}"] = time.perf_counter() - started
+    return costs
+
+
+def page_breakdown(files: Sequence[CorpusFile], work: Path) -> dict[str, float]:
+    """Mean seconds per page of each step over the pages of ``files``."""
+    shutil.rmtree(work, ignore_errors=True)
+    totals: dict[str, float] = defaultdict(float)
+    rules = load_rules()
+    pages = 0
+    with _stage_log() as stages:
+        for item in files:
+            started = time.perf_counter()
+            source = inspect_file(item.path, LIMITS)
+            totals["inspect file (hash, probe)"] += time.perf_counter() - started
+            processed = []
+            for index in range(source.page_count):
+                out = work / f"{item.path.stem}-{index + 1}"
+                started = time.perf_counter()
+                rendered = render_page(source, index, DPI, out / "raster.png", 300)
+                totals["render_page"] += time.perf_counter() - started
+                started = time.perf_counter()
+                page = process_page(rendered.path, out, PageOptions(dpi=rendered.dpi))
+                totals["process_page (all)"] += time.perf_counter() - started
+                processed.append(page)
+                floor = tesseract_floor([RasterPage(rendered.path, rendered.dpi)], out, 1)
+                totals["floor: bare tesseract txt"] += floor
+                for stage, seconds in scratch_costs(rendered.path, out).items():
+                    totals[stage] += seconds
+                pages += 1
+            started = time.perf_counter()
+            dossier.build_searchable_pdf(processed, work / f"{item.path.stem}.pdf")
+            dossier.write_ocr_json(processed, work / f"{item.path.stem}.json")
+            extract_metadata(dossier.page_texts(processed), rules)
+            totals["dossier: searchable PDF, OCR JSON, metadata"] += time.perf_counter() - started
+        totals.update(stages.seconds)
+    shutil.rmtree(work, ignore_errors=True)
+    return {stage: round(seconds / max(1, pages), 3) for stage, seconds in totals.items()}

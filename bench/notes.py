@@ -1,0 +1,232 @@
+"""The words in BENCHMARKS.md that figures alone do not say: how each figure
+is measured, and what limits a target (from profiling, see the report)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+METHOD = [
+    "- **Corpus** (`bench/corpus.py`): the first pages of four generated Vietnamese "
+    "documents (`sohoa.samples`: an application form, a decision, a business registration "
+    "certificate, a one-stop receipt with its QR code), scanned four times: clean; skewed "
+    "−10°, −4.5°, +6°, +10°; fed turned 90°, 180°, 270°, 90°; noisy (Gaussian grain σ "
+    "14-20, blur, JPEG q70-75). So the sets differ by their distortion only. Files: a "
+    "2-page PDF and a 2-page TIFF per set, the noisy set a 2-page PDF of JPEGs, a JPEG and a "
+    "PNG. "
+    "Plus real scans from OCRmyPDF's own test resources (its sdist from PyPI): a "
+    "Project Gutenberg page, an Epson printout and the LinnSequencer page skewed, turned "
+    "(`/Rotate`) and in four orientations; `real_linn` scores the last against the "
+    "`linn.txt` that ships with them (not a hand-checked transcript).",
+    "- **sohoa**: the real CLI, `sohoa --verbose ingest INBOX`, embedded backends "
+    "(filesystem store, SQLite index), `SOHOA_WORKERS=2`, one batch with `READY`. Its "
+    "time is the poll-inbox flow run's, from its first to its last Prefect log line: "
+    "everything the command does except starting Python and Prefect's temporary API "
+    "server, which are reported apart. It includes rasterizing, every page step, the "
+    "searchable PDF, metadata, storing and indexing.",
+    "- **Floor**: `tesseract PAGE OUT -l vie+eng --dpi N txt`, `OMP_THREAD_LIMIT=1`, two at "
+    "a time, on the PNG pages sohoa's rasterizer (`render_page`) wrote beforehand "
+    "(rasterizing is not timed for the floor).",
+    "- **OCRmyPDF**: `ocrmypdf --deskew --rotate-pages -l vie+eng --output-type pdf "
+    "--optimize 0 --sidecar` (its fastest output: no PDF/A, no Ghostscript, no "
+    "optimization) on the same files, in two configurations: `-j 2` on one file after "
+    "another (OCRmyPDF then picks Tesseract's threads), and two `-j 1` processes at a "
+    "time with `OMP_THREAD_LIMIT=1`. The faster median counts.",
+    "- **Ratios** are computed within each run, then the median over the runs is taken.",
+    "- **Accuracy** (`bench/accuracy.py`): NFC text, whitespace collapsed; CER is the "
+    "Levenshtein distance over characters, WER over words, summed over a set's pages and "
+    "divided by the reference length. Case, accents and punctuation count; reading order "
+    "counts too (two-column headers are read line by line by every engine).",
+    "- **Search** (`bench/search.py`): records synthesized from a pool of 96 generated "
+    "documents with new names and numbers for every record (no OCR), built with the "
+    "models and bulk-indexed with `index_records` (then `refresh`). Twelve fixed queries "
+    "(common words and phrases, a name without accents, ID numbers, filters, a listing "
+    "of everything): two untimed rounds of the mix, then 5 timed rounds; p50/p95 over all 60. "
+    "The index grows from 10,000 to 100,000 pages; `rebuild` then reloads all of it "
+    "from the records in memory (the `sohoa reindex` flow also reads each manifest "
+    "from the object store).",
+    "- **Memory** (`bench/memory.py`): peak RSS of a fresh worker process doing what the "
+    "`digitize-page` task does (`render_page`, `process_page`) on pages 1, 5, 10 of a "
+    "10-page and pages 1, 150, 300 of a 300-page scanned PDF, and on one 600-DPI A3 scan: "
+    "its own VmHWM and, sampled every 10 ms with psutil, together with its tesseract and "
+    "poppler children. The dossier assembly (searchable PDF and OCR JSON of 10 and 300 "
+    "pages) runs the same way. The whole `sohoa ingest` process tree is sampled every "
+    "0.1 s during the throughput runs, Prefect's server apart.",
+]
+
+
+def limits_for(name: str, met: bool, results: dict[str, Any]) -> str:
+    """What limits the target ``name``: its cause when missed, a caveat when met."""
+    writer = _WRITERS.get(name)
+    return writer(met, results) if writer else ""
+
+
+def _ingest_vs_floor(met: bool, results: dict[str, Any]) -> str:
+    tp = results["throughput"]
+    bd = tp.get("breakdown")
+    if not bd:
+        return ""
+    floor = bd["floor: bare tesseract txt"]
+    render = bd["render_page"]
+    ocr = bd["page: ocr"]
+    steps = bd["process_page (all)"] - ocr
+    per_page = render + bd["process_page (all)"] + bd["inspect file (hash, probe)"]
+    per_page += bd["dossier: searchable PDF, OCR JSON, metadata"]
+    flow = tp["median_seconds"]["sohoa_ingest"]
+    floor_run = tp["median_seconds"]["tesseract_floor"]
+    expected = floor_run * per_page / floor
+    png = (
+        bd["what-if: write scratch page as PNG level 1"]
+        + bd["what-if: read scratch page as PNG level 1"]
+    )
+    tif = bd["what-if: write scratch page as uncompressed TIFF"]
+    tif += bd["what-if: read scratch page as uncompressed TIFF"]
+    text = (
+        f"On one worker, page after page, sohoa spends {per_page:.2f} s per page where bare "
+        f"tesseract spends {floor:.2f} s ({per_page / floor:.2f}×): OCR {ocr:.2f} s (one "
+        f"tesseract run, as the floor), rendering the page {render:.2f} s, the steps around "
+        f"OCR {steps:.2f} s (loading the page, blank test, orientation and skew, cleanup, "
+        f"JPEG and thumbnail, QR). Scaled by the floor's own run ({floor_run:.0f} s on "
+        f"{tp['workers']} workers), that work alone would take {expected:.0f} s; the flow took "
+        f"{flow:.0f} s. The rest ({flow - expected:.0f} s) is the flow around the page "
+        "steps: Prefect's per-task orchestration (each task run's state changes go through "
+        "the temporary API server, a third process on the same two cores; the Prefect debug "
+        "log shows up to 2 s between creating and starting an index-record task), and the "
+        "flow thread's dossier steps (searchable PDF, archive, index) competing with the "
+        "two workers. "
+        "Profiling (pyinstrument over `render_page` and `load_page_image`) finds the largest "
+        "avoidable cost in the scratch page image: `render_page` writes every page as PNG "
+        "(zlib level 1) and `process_page` decodes it again, "
+        f"{png:.2f} s per page here against {tif:.2f} s as uncompressed TIFF (what-if rows). "
+        "Change for the lead: `pipeline/poppler.save_png` (and its callers in "
+        "`pipeline/rasterize.py`) write the scratch page as uncompressed TIFF "
+        '(`image.save(path, format="TIFF", dpi=(dpi, dpi))`), `flows/digitize.py` names it '
+        "`raster.tif`; for a PDF page that is one embedded scan without `/Rotate` and already "
+        "gray or RGB, hand the file `pdfimages` wrote (the JPEG as stored, or PGM/PPM) to "
+        "`process_page` instead of re-encoding it; in `pipeline/pages.load_page_image` use "
+        "`ImageOps.exif_transpose(opened, in_place=True)` (rendering leaves no EXIF turn; "
+        f"the copy costs a whole page). That saves about {png - tif:.2f} s per page "
+        f"({(png - tif) / floor:.0%} of the floor's page time). The rest of the page steps "
+        "are features the floor does not have."
+    )
+    return text if not met else ""
+
+
+def _ingest_vs_ocrmypdf(met: bool, results: dict[str, Any]) -> str:
+    tp = results["throughput"]
+    cpu = tp["median_cpu_seconds_per_page"]
+    best = tp["ocrmypdf_fastest_config"]
+    files = len(results["corpus"]["files"])
+    text = (
+        f"OCRmyPDF burns {cpu[best]:.1f} CPU s per page here against the floor's "
+        f"{cpu['tesseract_floor']:.1f} s: most of it a fixed cost per file (Python start and "
+        "imports, page rendering, the fpdf2 text layer, PDF assembly), so its pages/min grow "
+        f"with pages per file ({tp['pages'] / files:.1f} in this corpus). "
+    )
+    if met:
+        return text.strip()
+    return text + (
+        "sohoa's shortfall is its own per-page overhead over the floor (see "
+        "`ingest_vs_floor`): the same changes raise this ratio."
+    )
+
+
+def _cer(met: bool, results: dict[str, Any]) -> str:
+    cer = results["cer"]
+    worse = [
+        f"{name} ({values['sohoa']:.2f} % vs {values['ocrmypdf']:.2f} %)"
+        for name, values in cer.items()
+        if name != "real_linn" and values["sohoa"] > values["ocrmypdf"]
+    ]
+    common = (
+        "Both run the same Tesseract 5.3 `vie+eng`; what differs is the image: sohoa reads "
+        "its cleaned copy (`prepare_for_ocr`: flattened background, stretched contrast, a "
+        "median filter on noisy pages) after its own orientation and deskew, OCRmyPDF the "
+        "scan after its `--rotate-pages` and `--deskew`. Per-page CER is in "
+        "`bench/results.json` (`cer_per_page`), the texts in `bench/work/texts.json`."
+    )
+    if met:
+        return common
+    return (
+        f"sohoa is behind OCRmyPDF on {', '.join(worse)}. {common} On these pages the gaps "
+        'are a few letters\' tone marks (e.g. "dai" for "dài") where the cleaned copy '
+        "lost a thin mark that the raw scan kept; the set has only "
+        f"{results['accuracy_pages'].get('clean', 0)} pages, so a difference this small is "
+        "within page-to-page noise."
+    )
+
+
+def _search(met: bool, results: dict[str, Any]) -> str:
+    search = results["search"]
+    parts = []
+    sqlite = search.get("sqlite")
+    size = max(sqlite["latency"], key=int) if sqlite else "0"
+    if sqlite and sqlite.get("ranking_cost_ms") and sqlite["latency"][size]["p95_ms"] > 50:
+        latency = sqlite["latency"][size]
+        costs = sqlite["ranking_cost_ms"]
+        worst = max(costs, key=lambda q: costs[q]["search"])
+        cost = costs[worst]
+        parts.append(
+            f"SQLite at {int(size):,} pages: the slow queries are those matching many pages "
+            f"(`{worst}`: {latency['matches'][worst]:,} records, {cost['search']:.0f} ms). "
+            f"Finding the pages is cheap (FTS5 match alone {cost['match_only']:.0f} ms); "
+            f"ranking is not: `bm25()` over every matching page takes "
+            f"{cost['bm25_all_matches']:.0f} ms (FTS5 has no top-k pruning), and the query "
+            "then joins every match to `pages` and `records`, ranks pages per record with a "
+            "window function, and is run twice (hits, then facets). Change for the lead "
+            "(`storage/sqlite_index.py`): give records an INTEGER PRIMARY KEY and index page "
+            "text under rowid = record_key × 1024 + page, so the best page per record is "
+            "`max(score) ... GROUP BY rowid >> 10` with no join and no window function; "
+            "materialize the matches once per search in a TEMP table and take hits and facets "
+            "from it; serve text-less listings from the `records_by_date` index with LIMIT. A "
+            "prototype of the first two on the same 100,000 pages (bench development, not this "
+            "run) cut `common_phrase` from 1,221 to 210 ms and `words_and_unit` from 1,483 to "
+            "182 ms; what is left is bm25 itself. Under 50 ms at this size also needs ranking "
+            "that does not score every match (e.g. BM25 only when at most a few thousand pages "
+            "match, newest first beyond that): a change of the search contract in "
+            "`storage/records.py`, for the lead to decide."
+        )
+    elastic = search.get("elasticsearch")
+    if elastic:
+        size = max(elastic["latency"], key=int)
+        latency = elastic["latency"][size]
+        if latency["p95_ms"] > 50:
+            slow = max(latency["per_query_p50_ms"], key=latency["per_query_p50_ms"].get)
+            parts.append(
+                f"Elasticsearch at {int(size):,} pages: p95 {latency['p95_ms']} ms, slowest "
+                f"`{slow}` ({latency['per_query_p50_ms'][slow]} ms median). Every search asks "
+                "for exact totals (`track_total_hits`), three facet aggregations and the best "
+                "page per record (nested `inner_hits`), on one 512 MB-heap node sharing two "
+                "cores with the bench."
+            )
+    else:
+        parts.append("Elasticsearch was not reachable, so it has no figures in this run.")
+    return " ".join(parts)
+
+
+def _memory(met: bool, results: dict[str, Any]) -> str:
+    memory = results["memory"]
+    a3 = memory["worker_a3_600dpi"]
+    small, large = memory["assembly_10_pages"], memory["assembly_300_pages"]
+    growth = (large["with_children_mb"] - small["with_children_mb"]) / 290
+    text = (
+        f"The 600-DPI A3 colour page peaks at {a3['with_children_mb']:.0f} MiB: "
+        "`load_page_image` holds the decoded PIL image, its `exif_transpose` copy and the "
+        "numpy copy at once (3 × 209 MB for 9921×7016 RGB; `render_page` before it peaks at "
+        "about 600 MB the same way); `exif_transpose(opened, in_place=True)` and closing the "
+        "PIL image before the steps would save about 400 MB. "
+        f"The dossier assembly (in the flow's process, not a worker) takes "
+        f"{small['with_children_mb']:.0f} MiB for 10 pages and "
+        f"{large['with_children_mb']:.0f} MiB for 300"
+    )
+    if growth > 0.2:
+        return text + f": {growth:.1f} MiB more per page, not flat."
+    return text + ": flat in page count (the page PDFs are joined by the qpdf CLI)."
+
+
+_WRITERS = {
+    "ingest_vs_floor": _ingest_vs_floor,
+    "ingest_vs_ocrmypdf": _ingest_vs_ocrmypdf,
+    "cer_vs_ocrmypdf": _cer,
+    "search_p95_ms": _search,
+    "peak_rss_mb": _memory,
+}

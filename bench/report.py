@@ -1,0 +1,245 @@
+"""BENCHMARKS.md from the figures of one run (``bench/results.json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.notes import METHOD, limits_for
+
+ENGINE_LABELS = {
+    "sohoa_ingest": "`sohoa ingest` (flow run time)",
+    "tesseract_floor": "floor: bare `tesseract` ×2",
+    "ocrmypdf_j2_sequential": "OCRmyPDF `-j 2`, files one after another",
+    "ocrmypdf_j1_per_core": "OCRmyPDF `-j 1`, 2 processes over the files",
+}
+
+
+def _row(*cells: Any) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    return [_row(*header), _row(*["---"] * len(header)), *(_row(*r) for r in rows)]
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
+    return str(value)
+
+
+def render(results: dict[str, Any]) -> str:
+    machine = results["machine"]
+    out = [
+        "# Benchmarks",
+        "",
+        f"Produced by `{results['command']}` (`bench/run.py`) on {results['started_at']}, "
+        f"in {results['duration_seconds'] / 60:.1f} minutes. Every figure below is in "
+        "`bench/results.json`, written by the same run.",
+        "",
+        f"Machine: {machine['nproc']} cores, {machine['cpu_model']}, "
+        f"{machine['memory_gib']} GiB; Linux {machine['kernel']}, Python {machine['python']}, "
+        f"{machine['tesseract']}, OCRmyPDF {machine['ocrmypdf']}. Load average at start "
+        f"{machine['load_average_at_start']}, at end {machine.get('load_average_at_end')}"
+        " (other work on the machine slows every engine alike; ratios are taken within a run).",
+        "",
+        "## Targets",
+        "",
+    ]
+    rows = []
+    for name, target in results["targets"].items():
+        status = "met" if target["met"] else "**missed**"
+        rows.append([f"`{name}`", _fmt(target["value"]), target["target"], status])
+    out += _table(["key", "value", "target", ""], rows)
+    for name, target in results["targets"].items():
+        text = limits_for(name, target["met"], results)
+        if text:
+            out += ["", f"**{name}**: {text}"]
+    if "throughput" in results:
+        out += _throughput(results)
+        out += _accuracy(results)
+    if "search" in results:
+        out += _search(results["search"])
+    if "memory" in results:
+        out += _memory(results["memory"])
+    out += ["", "## Method", "", *METHOD]
+    return "\n".join(out) + "\n"
+
+
+def _throughput(results: dict[str, Any]) -> list[str]:
+    tp = results["throughput"]
+    corpus = results["corpus"]
+    out = [
+        "",
+        "## Throughput",
+        "",
+        f"{tp['pages']} pages in {len(corpus['files'])} files ({_fmt(corpus['sets'])}); "
+        f"{corpus['real_scans']}. {tp['runs']} runs, each timing every engine once; "
+        f"{tp['workers']} workers for every engine.",
+        "",
+    ]
+    rows = [
+        [
+            ENGINE_LABELS.get(name, name),
+            ", ".join(f"{s:.1f}" for s in seconds),
+            f"{tp['median_seconds'][name]:.1f}",
+            f"{tp['pages_per_min'][name]:.1f}",
+        ]
+        for name, seconds in tp["seconds"].items()
+    ]
+    out += _table(["engine", "seconds per run", "median s", "pages/min"], rows)
+    cli = tp["ingest_cli"]
+    out += [
+        "",
+        f"- `ingest_vs_floor` = sohoa seconds ÷ floor seconds, per run "
+        f"{tp['ingest_vs_floor_per_run']}, median **{tp['ingest_vs_floor']}**.",
+        f"- `ingest_vs_ocrmypdf` = sohoa pages/min ÷ OCRmyPDF pages/min (its faster "
+        f"configuration, `{tp['ocrmypdf_fastest_config']}`), per run "
+        f"{tp['ingest_vs_ocrmypdf_per_run']}, median **{tp['ingest_vs_ocrmypdf']}**.",
+        f"- The whole `sohoa ingest` command took {_fmt(cli['wall_seconds'])} s wall; "
+        f"the poll-inbox flow (what is timed above) {_fmt(cli['ingest_flow_seconds'])} s, "
+        f"of which the digitize-batch flow {_fmt(cli['batch_flow_seconds'])} s. The "
+        f"difference, {_fmt(cli['startup_seconds'])} s, is the interpreter, imports and "
+        "Prefect's temporary API server starting (a deployment keeps a server running, "
+        f"so it pays this once, not per batch). The untimed warm-up ingest took "
+        f"{cli['warmup_wall_seconds']} s (first start: database migrations).",
+        f"- CPU seconds per page (user + system of every process the engine ran, "
+        f"median run): {_fmt(tp['median_cpu_seconds_per_page'])}; sohoa's include "
+        "its start and Prefect's server.",
+        f"- `sohoa ingest` peak RSS (the command, its workers' tesseract and poppler "
+        f"children; sampled every 0.1 s): {_fmt(cli['peak_rss_mb'])} MiB; Prefect's "
+        f"server apart: {_fmt(cli['prefect_server_peak_rss_mb'])} MiB; at most "
+        f"{max(cli['most_tesseracts_at_once'])} tesseracts at once.",
+    ]
+    if tp.get("breakdown"):
+        out += ["", "Where sohoa's time goes (one page at a time, one worker):", ""]
+        rows = [[stage, f"{seconds:.2f}"] for stage, seconds in tp["breakdown"].items()]
+        out += _table(["stage", "seconds per page"], rows)
+    return out
+
+
+def _accuracy(results: dict[str, Any]) -> list[str]:
+    cer, wer = results["cer"], results["wer"]
+    engines = ["sohoa", "tesseract", "ocrmypdf"]
+    out = [
+        "",
+        "## OCR accuracy",
+        "",
+        "CER and WER in percent against the ground truth (lower is better); texts "
+        "from the first throughput run: sohoa's stored page text (`process_page`), the "
+        "floor's `tesseract` text, OCRmyPDF's `--sidecar`.",
+        "",
+    ]
+    rows = [
+        [
+            f"{set_name} ({results['accuracy_pages'][set_name]} p.)",
+            *(f"{cer[set_name][e]:.2f}" for e in engines),
+            *(f"{wer[set_name][e]:.2f}" for e in engines),
+        ]
+        for set_name in cer
+    ]
+    out += _table(
+        [
+            "set",
+            "CER sohoa",
+            "CER tesseract",
+            "CER OCRmyPDF",
+            "WER sohoa",
+            "WER tesseract",
+            "WER OCRmyPDF",
+        ],
+        rows,
+    )
+    return out
+
+
+def _search(search: dict[str, Any]) -> list[str]:
+    out = ["", "## Search", ""]
+    rows = []
+    for backend, found in search.items():
+        for size, figures in found["latency"].items():
+            rows.append([backend, f"{int(size):,}", figures["p50_ms"], figures["p95_ms"]])
+    out += _table(["backend", "pages", "p50 ms", "p95 ms"], rows)
+    out += [""]
+    rows = [
+        [
+            backend,
+            f"{found['records']:,}",
+            f"{found['pages']:,}",
+            found["index_pages_per_s"],
+            found["rebuild_seconds"],
+        ]
+        for backend, found in search.items()
+    ]
+    out += _table(["backend", "records", "pages", "bulk index pages/s", "full rebuild s"], rows)
+    largest = {b: f["latency"][max(f["latency"], key=int)] for b, f in search.items()}
+    queries = list(next(iter(largest.values()))["per_query_p50_ms"])
+    out += ["", "Median latency (ms) per query at the largest size, and matching records:", ""]
+    rows = [
+        [
+            f"`{q}`",
+            *(
+                f"{largest[b]['per_query_p50_ms'][q]} ({largest[b]['matches'][q]:,})"
+                for b in largest
+            ),
+        ]
+        for q in queries
+    ]
+    out += _table(["query", *largest], rows)
+    costs = search.get("sqlite", {}).get("ranking_cost_ms")
+    if costs:
+        out += [
+            "",
+            "SQLite at the largest size, median ms: finding the pages, ranking them, whole search:",
+            "",
+        ]
+        rows = [
+            [f"`{q}`", c["match_only"], c["bm25_all_matches"], c["search"]]
+            for q, c in costs.items()
+        ]
+        out += _table(["query", "FTS5 match only", "bm25() of every match", "search()"], rows)
+    extra = []
+    if "sqlite" in search:
+        extra.append(f"SQLite file {search['sqlite'].get('file_mb')} MiB")
+    if "elasticsearch" in search and "heap" in search["elasticsearch"]:
+        heap = search["elasticsearch"]["heap"]
+        extra.append(f"Elasticsearch heap {heap['used_mb']} of {heap['max_mb']} MiB used")
+    if extra:
+        out += ["", "; ".join(extra) + " with every page indexed."]
+    return out
+
+
+def _memory(memory: dict[str, Any]) -> list[str]:
+    out = ["", "## Memory", ""]
+    rows = [
+        [
+            f"`{case}`",
+            figures.get("note", ""),
+            figures["process_mb"] or "-",
+            figures["with_children_mb"],
+            figures["tesseracts"],
+            figures["seconds"],
+        ]
+        for case, figures in memory.items()
+    ]
+    out += _table(
+        [
+            "case",
+            "what",
+            "Python peak MiB (VmHWM)",
+            "with children MiB (sampled)",
+            "tesseracts at once",
+            "s",
+        ],
+        rows,
+    )
+    ingest = memory.get("ingest_pdf_300_pages")
+    if ingest:
+        out += [
+            "",
+            f"Prefect's temporary API server (a separate process, not counted above) "
+            f"peaked at {ingest['prefect_server_mb']} MiB during the ingest.",
+        ]
+    return out

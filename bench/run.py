@@ -1,0 +1,220 @@
+"""`make bench`: throughput, OCR accuracy, search and memory in one run.
+
+Writes ``bench/results.json`` (every figure, machine-readable) and
+``BENCHMARKS.md`` (the same figures, the command, the machine and which
+targets are met). ``--quick`` is a small smoke run for development: it writes
+under ``bench/work/`` and leaves the committed files alone.
+
+    .venv/bin/python bench/run.py [--quick] [--runs 3] [--skip SECTION ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script: make the bench package importable
+    sys.path.insert(0, str(REPO))
+
+from bench import accuracy, breakdown, report, services, throughput  # noqa: E402
+from bench import memory as memory_bench  # noqa: E402
+from bench import search as search_bench  # noqa: E402
+from bench.corpus import build_corpus  # noqa: E402
+from bench.engines import ocrmypdf_version, run_program  # noqa: E402
+
+WORK = REPO / "bench" / "work"
+SECTIONS = ("throughput", "search", "memory")
+SEARCH_SIZES = (10_000, 100_000)
+QUICK_SEARCH_SIZES = (1_000, 5_000)
+ACCURACY_SETS = ("clean", "skewed", "rotated", "noisy")
+
+_started = time.perf_counter()
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.perf_counter() - _started:6.0f} s] {message}", flush=True)
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory_kib = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
+    tesseract = run_program(["tesseract", "--version"]).stdout.splitlines()[0]
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": cpu,
+        "memory_gib": round(memory_kib / 2**20, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "tesseract": tesseract,
+        "ocrmypdf": ocrmypdf_version(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def run_throughput_and_accuracy(quick: bool, runs: int) -> dict[str, Any]:
+    corpus = build_corpus(
+        WORK / "corpus", WORK / "cache", per_set=1 if quick else None, real=not quick
+    )
+    log(f"corpus: {corpus.pages} pages in {len(corpus.files)} files {corpus.sets()}")
+    runs_result, texts = throughput.run_throughput(
+        corpus, WORK / "throughput", runs, workers=2, log=log
+    )
+    figures = throughput.summary(runs_result, workers=2)
+    sample = [next(f for f in corpus.files if f.set_name == s) for s in ACCURACY_SETS]
+    figures["breakdown"] = breakdown.page_breakdown(sample, WORK / "breakdown")
+    log(f"breakdown per page: {figures['breakdown']}")
+    best = figures["ocrmypdf_fastest_config"]
+    engines = {"sohoa": "sohoa", "tesseract": "tesseract", "ocrmypdf": best}
+    pairs = [
+        (item.set_name if item.set_name != "real" else "real_linn", engine, truth, text)
+        for item in corpus.files
+        for engine, source in engines.items()
+        for truth, text in zip(item.truth, texts.by_engine[source][item.path.name], strict=True)
+        if truth is not None
+    ]
+    rates = accuracy.score(pairs)
+    (WORK / "texts.json").write_text(
+        json.dumps(texts.by_engine, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    page_cer = {
+        item.path.name: {
+            engine: [
+                accuracy.page_cer(truth, text) if truth is not None else None
+                for truth, text in zip(
+                    item.truth, texts.by_engine[source][item.path.name], strict=True
+                )
+            ]
+            for engine, source in engines.items()
+        }
+        for item in corpus.files
+    }
+    return {
+        "corpus": {
+            "pages": corpus.pages,
+            "files": [f.path.name for f in corpus.files],
+            "sets": corpus.sets(),
+            "real_scans": corpus.real_scans_note,
+        },
+        "throughput": figures,
+        "cer": {s: {e: r.cer for e, r in by.items()} for s, by in rates.items()},
+        "wer": {s: {e: r.wer for e, r in by.items()} for s, by in rates.items()},
+        "accuracy_pages": {s: next(iter(by.values())).pages for s, by in rates.items()},
+        "cer_per_page": page_cer,
+    }
+
+
+def run_search(quick: bool) -> dict[str, Any]:
+    sizes = QUICK_SEARCH_SIZES if quick else SEARCH_SIZES
+    return search_bench.run_all(sizes, WORK / "search", services.elasticsearch_settings(log), log)
+
+
+def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each target with its figure and whether it is met (None: not measured)."""
+    found: dict[str, dict[str, Any]] = {}
+    tp = results.get("throughput")
+    if tp:
+        found["ingest_vs_floor"] = _target(
+            tp["ingest_vs_floor"], "<= 1.3", tp["ingest_vs_floor"] <= 1.3
+        )
+        found["ingest_vs_ocrmypdf"] = _target(
+            tp["ingest_vs_ocrmypdf"], ">= 2.0", tp["ingest_vs_ocrmypdf"] >= 2.0
+        )
+    cer = results.get("cer")
+    if cer:
+        worse = [s for s in ACCURACY_SETS if s in cer and cer[s]["sohoa"] > cer[s]["ocrmypdf"]]
+        found["cer_vs_ocrmypdf"] = _target(
+            {s: cer[s] for s in ACCURACY_SETS if s in cer},
+            "sohoa <= OCRmyPDF on every set",
+            not worse,
+            f"worse on {', '.join(worse)}" if worse else "",
+        )
+    p95 = results.get("search_p95_ms")
+    if p95:
+        largest = str(max(int(size) for by in p95.values() for size in by))
+        slow = {b: by[largest] for b, by in p95.items() if by.get(largest, 0) > 50}
+        found["search_p95_ms"] = _target(
+            {b: by.get(largest) for b, by in p95.items()},
+            f"<= 50 ms at {int(largest):,} pages",
+            not slow,
+        )
+    rss = results.get("peak_rss_mb")
+    if rss:
+        workers = {case: mb for case, mb in rss.items() if case.startswith("worker_")}
+        over = {case: mb for case, mb in workers.items() if mb > 1536}
+        flat = rss.get("worker_pdf_300_pages", 0) <= 1.15 * rss.get("worker_pdf_10_pages", 1) + 50
+        found["peak_rss_mb"] = _target(
+            workers, "<= 1.5 GB per worker, flat in page count", not over and flat
+        )
+    return found
+
+
+def _target(value: Any, goal: str, met: bool, note: str = "") -> dict[str, Any]:
+    return {"value": value, "target": goal, "met": met, "note": note}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small smoke run into bench/work/")
+    parser.add_argument("--runs", type=int, default=None, help="throughput runs (default 3)")
+    parser.add_argument("--skip", nargs="*", default=[], choices=SECTIONS)
+    args = parser.parse_args()
+    runs = args.runs or (1 if args.quick else 3)
+    started_at = datetime.now(UTC)
+    results: dict[str, Any] = {
+        "command": "make bench" if not args.quick else "bench/run.py --quick",
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "machine": machine(),
+    }
+    log(f"machine: {results['machine']}")
+    if "throughput" not in args.skip:
+        results.update(run_throughput_and_accuracy(args.quick, runs))
+        results["ingest_vs_floor"] = results["throughput"]["ingest_vs_floor"]
+        results["ingest_vs_ocrmypdf"] = results["throughput"]["ingest_vs_ocrmypdf"]
+    if "search" not in args.skip:
+        search = run_search(args.quick)
+        results["search"] = search
+        results["search_p95_ms"] = search_bench.p95_table(search)
+        results["index_pages_per_s"] = {b: r["index_pages_per_s"] for b, r in search.items()}
+        results["rebuild_seconds"] = {b: r["rebuild_seconds"] for b, r in search.items()}
+    if "memory" not in args.skip:
+        results["memory"] = memory_bench.run_memory(WORK / "memory", log)
+        results["peak_rss_mb"] = {
+            case: figures["with_children_mb"]
+            for case, figures in results["memory"].items()
+            if not case.startswith("what_if")
+        }
+        if "throughput" in results:
+            ingest = results["throughput"]["ingest_cli"]["peak_rss_mb"]
+            results["peak_rss_mb"][f"ingest_{results['throughput']['pages']}_pages"] = max(ingest)
+    results["targets"] = targets(results)
+    results["duration_seconds"] = round(time.perf_counter() - _started, 1)
+    results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    out_json = WORK / "quick-results.json" if args.quick else REPO / "bench" / "results.json"
+    out_md = WORK / "QUICK-BENCHMARKS.md" if args.quick else REPO / "BENCHMARKS.md"
+    out_json.parent.mkdir(parents=True, exist_ok=True)
+    out_json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    out_md.write_text(report.render(results), encoding="utf-8")
+    log(f"wrote {out_json.relative_to(REPO)} and {out_md.relative_to(REPO)}")
+    for name, target in results["targets"].items():
+        log(f"target {name}: {'met' if target['met'] else 'MISSED'} ({target['target']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
