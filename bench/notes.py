@@ -30,7 +30,9 @@ METHOD = [
     "--optimize 0 --sidecar` (its fastest output: no PDF/A, no Ghostscript, no "
     "optimization) on the same files, in two configurations: `-j 2` on one file after "
     "another (OCRmyPDF then picks Tesseract's threads), and two `-j 1` processes at a "
-    "time with `OMP_THREAD_LIMIT=1`. The faster median counts.",
+    "time with `OMP_THREAD_LIMIT=1`. The faster median counts; a configuration more than "
+    "10% slower than the other in the first run is not timed again (to keep `make bench` "
+    "within 30 minutes).",
     "- **Ratios** are computed within each run, then the median over the runs is taken.",
     "- **Accuracy** (`bench/accuracy.py`): NFC text, whitespace collapsed; CER is the "
     "Levenshtein distance over characters, WER over words, summed over a set's pages and "
@@ -147,11 +149,11 @@ def _cer(met: bool, results: dict[str, Any]) -> str:
     if met:
         return common
     return (
-        f"sohoa is behind OCRmyPDF on {', '.join(worse)}. {common} On these pages the gaps "
-        'are a few letters\' tone marks (e.g. "dai" for "dài") where the cleaned copy '
-        "lost a thin mark that the raw scan kept; the set has only "
-        f"{results['accuracy_pages'].get('clean', 0)} pages, so a difference this small is "
-        "within page-to-page noise."
+        f"sohoa is behind OCRmyPDF on {', '.join(worse)}. {common} The differences are a few "
+        "words per page whose tone marks or đ one engine kept and the other lost, in both "
+        'directions (e.g. "đề" read as "dé" on one side, "CỘNG" as "CONG" on the '
+        f"other); each set has {results['accuracy_pages'].get('clean', 0)} pages, and gaps "
+        "this small change sign from page to page."
     )
 
 
@@ -193,13 +195,30 @@ def _search(met: bool, results: dict[str, Any]) -> str:
             slow = max(latency["per_query_p50_ms"], key=latency["per_query_p50_ms"].get)
             parts.append(
                 f"Elasticsearch at {int(size):,} pages: p95 {latency['p95_ms']} ms, slowest "
-                f"`{slow}` ({latency['per_query_p50_ms'][slow]} ms median). Every search asks "
-                "for exact totals (`track_total_hits`), three facet aggregations and the best "
-                "page per record (nested `inner_hits`), on one 512 MB-heap node sharing two "
-                "cores with the bench."
+                f"`{slow}` ({latency['per_query_p50_ms'][slow]} ms median), on one 512 MB-heap "
+                "node whose two cores other work shared during this run (load average above). "
+                "Every search asks for exact totals (`track_total_hits`), three facet "
+                "aggregations and the best page per record (nested `inner_hits`); on the same "
+                "100,000 pages with the machine less busy (bench development, load 1.0) "
+                "`common_phrase` took 33 ms, of which the aggregations about 14 ms and "
+                "`inner_hits` about 4 ms (Elasticsearch's own `took`), so the node is not far "
+                "from the target: a rerun on a quiet machine decides."
             )
     else:
         parts.append("Elasticsearch was not reachable, so it has no figures in this run.")
+    if sqlite and sqlite["rebuild_seconds"] > 2 * sqlite["index_seconds"]:
+        parts.append(
+            f"SQLite's full rebuild took {sqlite['rebuild_seconds']:.0f} s against "
+            f"{sqlite['index_seconds']:.0f} s to bulk-index the same records: every record "
+            "written by `rebuild` first deletes its old rows, and `id_numbers_next` has no "
+            "index on `record_id` (only the live table gets `id_numbers_by_record`, in "
+            "`_INDEXES`), so each delete scans the whole table: quadratic. Measured in bench "
+            "development: 50,000 pages rebuilt in 82 s as is, 36 s with that index. Change "
+            "for the lead (`storage/sqlite_index.py`): create the record_id index on the "
+            "`*_next` id-numbers table in `rebuild` before writing (and drop it after the "
+            "swap, where `_INDEXES` recreates `id_numbers_by_record`), or skip the delete "
+            "when writing into the fresh `*_next` tables."
+        )
     return " ".join(parts)
 
 

@@ -261,10 +261,12 @@ def run_backend(
         upto = _records_holding(records, size)
         index_seconds += timed_index(index, records[done:upto])
         done = upto
+        settle(index)
         found = latency_for(index, records[:done], size)
         latency[str(size)] = found
         log(f"search {name} {size} pages: p50 {found['p50_ms']} ms, p95 {found['p95_ms']} ms")
     pages = sum(r.page_count for r in records[:done])
+    size_mb = _file_mb(index)
     started = time.perf_counter()
     rebuilt = index.rebuild(records[:done])
     index.refresh()
@@ -282,7 +284,30 @@ def run_backend(
         "rebuild_seconds": round(rebuild_seconds, 1),
         "rebuild_pages_per_s": round(pages / rebuild_seconds, 1),
         "latency": latency,
+        **({"file_mb": size_mb} if size_mb is not None else {}),
     }
+
+
+def _file_mb(index: SearchIndex) -> float | None:
+    """The SQLite file's size (MiB); a rebuild leaves the old tables' pages free
+    in the file, so it is read before."""
+    if isinstance(index, SqliteSearchIndex):
+        return round(index.path.stat().st_size / 2**20, 1)
+    return None
+
+
+def settle(index: SearchIndex, timeout: float = 60.0) -> None:
+    """Waits until Elasticsearch has no segment merge running, so latencies are
+    those of a settled index, not of the minutes after a bulk load."""
+    if not isinstance(index, ElasticsearchIndex):
+        return
+    client = index._connect()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        merges = client.indices.stats(index=index.alias, metric="merge")["_all"]["total"]
+        if merges["merges"]["current"] == 0:
+            return
+        time.sleep(1.0)
 
 
 def _records_holding(records: list[Record], pages: int) -> int:
