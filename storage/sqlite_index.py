@@ -1,11 +1,17 @@
 """Records in one SQLite file with FTS5: the embedded default index.
 
-``SOHOA_INDEX=sqlite:///path/index.sqlite3``. Tables: ``records`` (one row
-per record: the filter and facet fields and the record JSON), ``pages`` (the
+``SOHOA_INDEX=sqlite:///path/index.sqlite3``. Tables: ``records`` (one small
+row per record: integer ``rid``, the filter and facet fields), ``pages`` (the
 original text of each page that has words), ``pages_fts`` (FTS5 over the
-folded tokens of ``pipeline.text.token_text``, rowid = ``pages.page_id``) and
-``id_numbers`` (record_id per citizen id or tax code). Search semantics are
-those of ``storage.records``.
+folded tokens of ``pipeline.text.token_text``) and ``id_numbers`` (rid per
+citizen id or tax code). A page's row id in ``pages`` and ``pages_fts`` is
+``rid << PAGE_BITS | page``, so a full-text match names its record without
+a join. Search semantics are those of ``storage.records``.
+
+A search runs two statements in one snapshot: the matching records (the
+full-text match, then the filters) counted per facet, and the ranked pages.
+BM25 is computed only for pages of records that pass the filters; the
+ranked pages are fetched until enough distinct records are seen.
 
 ``rebuild`` fills ``*_next`` tables beside the live ones in small
 transactions, then in one transaction drops the live tables and renames the
@@ -41,10 +47,15 @@ from storage.records import QueryTerms, active_filters, index_fields, page_docum
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_SECONDS = 30.0
 WRITE_CHUNK = 200  # records per write transaction
 ID_PAGE = 1000  # record ids fetched per query by record_ids()
+# A page's row id is its record's ``rid`` shifted left by PAGE_BITS, plus the
+# page number: the record of a full-text match is read off its row id.
+PAGE_BITS = 20
+MAX_PAGE_NUMBER = (1 << PAGE_BITS) - 1
+RANKED_PAGES_PER_HIT = 4  # pages ranked per wanted hit in the first try
 # Errors caused by one record's content, not by the database.
 _RECORD_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError, ValueError)
 
@@ -52,22 +63,25 @@ _FILTER_SQL = {
     "document_type": "r.document_type = :document_type",
     "unit": "r.unit = :unit",
     "dossier_code": "r.dossier_code = :dossier_code",
-    "id_number": "r.record_id IN (SELECT record_id FROM id_numbers WHERE id_number = :id_number)",
+    "id_number": "r.rid IN (SELECT rid FROM id_numbers WHERE id_number = :id_number)",
     "date_from": "r.issue_date >= :date_from",
     "date_to": "r.issue_date <= :date_to",
 }
 
-# What a hit shows; never the record JSON, which would be copied for every match.
+# What a hit shows.
 _HIT_COLUMNS = (
-    "r.record_id, r.document_type, r.dossier_code, r.unit, r.issue_date, r.issue_year, r.page_count"
+    "r.rid, r.record_id, r.document_type, r.dossier_code, r.unit, r.issue_date, r.page_count, "
+    "r.preview_page"
 )
 
+# Built on the live tables after a swap; the ``*_next`` tables are written
+# without them (only their inline UNIQUE indexes), which is faster.
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS records_by_type ON records (document_type)",
     "CREATE INDEX IF NOT EXISTS records_by_unit ON records (unit)",
+    "CREATE INDEX IF NOT EXISTS records_by_year ON records (issue_year)",
     "CREATE INDEX IF NOT EXISTS records_by_dossier ON records (dossier_code)",
     "CREATE INDEX IF NOT EXISTS records_by_date ON records (issue_date DESC, record_id)",
-    "CREATE INDEX IF NOT EXISTS id_numbers_by_record ON id_numbers (record_id)",
 )
 
 
@@ -90,32 +104,42 @@ class _Tables:
     def create_sql(self) -> list[str]:
         return [
             f"""CREATE TABLE IF NOT EXISTS {self.records} (
-                record_id TEXT PRIMARY KEY,
+                rid INTEGER PRIMARY KEY,
+                record_id TEXT NOT NULL UNIQUE,
                 document_type TEXT NOT NULL,
                 dossier_code TEXT NOT NULL,
                 unit TEXT NOT NULL,
                 issue_date TEXT,
                 issue_year TEXT,
                 page_count INTEGER NOT NULL,
-                preview_page INTEGER NOT NULL,
-                record_json TEXT NOT NULL)""",
+                preview_page INTEGER NOT NULL)""",
             f"""CREATE TABLE IF NOT EXISTS {self.pages} (
                 page_id INTEGER PRIMARY KEY,
-                record_id TEXT NOT NULL,
-                page INTEGER NOT NULL,
-                text TEXT NOT NULL,
-                UNIQUE (record_id, page))""",
+                text TEXT NOT NULL)""",
             f"""CREATE VIRTUAL TABLE IF NOT EXISTS {self.fts}
                 USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 0')""",
             f"""CREATE TABLE IF NOT EXISTS {self.numbers} (
                 id_number TEXT NOT NULL,
-                record_id TEXT NOT NULL,
-                PRIMARY KEY (id_number, record_id)) WITHOUT ROWID""",
+                rid INTEGER NOT NULL,
+                PRIMARY KEY (id_number, rid),
+                UNIQUE (rid, id_number)) WITHOUT ROWID""",
         ]
 
 
 LIVE = _Tables.named("")
 NEXT = _Tables.named("_next")
+
+
+def page_id(rid: int, page: int) -> int:
+    """The row id of page ``page`` of the record with row id ``rid``."""
+    if not 1 <= page <= MAX_PAGE_NUMBER:
+        raise ValueError(f"page number {page} is outside 1..{MAX_PAGE_NUMBER}")
+    return (rid << PAGE_BITS) | page
+
+
+def _page_range(rid: int) -> tuple[int, int]:
+    """The first and last possible page row id of a record."""
+    return rid << PAGE_BITS, ((rid + 1) << PAGE_BITS) - 1
 
 
 class SqliteSearchIndex:
@@ -193,10 +217,33 @@ class SqliteSearchIndex:
         with self._errors("be set up"):
             with self._connection() as conn:
                 conn.execute("PRAGMA journal_mode = WAL")  # persistent, kept in the file
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 1:
+                self._upgrade_from_version_1()
             with self._transaction(write=True) as tx:
                 for sql in [*LIVE.create_sql(), *_INDEXES]:
                     tx.execute(sql)
                 tx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _upgrade_from_version_1(self) -> None:
+        """Version 1 kept each record's JSON in ``records.record_json``:
+        rebuild the version-2 tables from it, in place."""
+        log.info("Upgrading the search index %s to schema version %d", self.path, SCHEMA_VERSION)
+        self.rebuild(self._version_1_records())
+
+    def _version_1_records(self) -> Iterator[Record]:
+        last = ""
+        while True:
+            with self._connection() as conn:
+                rows = conn.execute(
+                    "SELECT record_id, record_json FROM records WHERE record_id > ? "
+                    "ORDER BY record_id LIMIT ?",
+                    (last, ID_PAGE),
+                ).fetchall()
+            yield from (Record.model_validate_json(row[1]) for row in rows)
+            if len(rows) < ID_PAGE:
+                return
+            last = rows[-1][0]
 
     # -- writes ------------------------------------------------------------
 
@@ -248,6 +295,7 @@ class SqliteSearchIndex:
                     tx.execute(f"ALTER TABLE {new} RENAME TO {live}")
                 for sql in _INDEXES:
                     tx.execute(sql)
+                tx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         log.info("Rebuilt %s with %d records", self.path, result.indexed)
         return result.indexed
 
@@ -299,62 +347,100 @@ class SqliteSearchIndex:
 
     def search(self, query: SearchQuery) -> SearchResults:
         terms = parse_query(query.text)
-        matched, params = _matched_sql(terms, active_filters(query))
-        order = "issue_date DESC, record_id" if terms.empty else "score DESC, record_id"
-        hits_sql = f"""{matched}
-            SELECT m.*, COALESCE(p.text, '') AS page_text
-            FROM matched m LEFT JOIN pages p ON p.record_id = m.record_id AND p.page = m.page
-            ORDER BY {order} LIMIT :limit OFFSET :offset"""
-        facets_sql = f"""{matched}
-            SELECT 'total' AS facet, '' AS value, COUNT(*) AS n FROM matched
-            UNION ALL SELECT 'document_type', document_type, COUNT(*) FROM matched
-                GROUP BY document_type
-            UNION ALL SELECT 'unit', unit, COUNT(*) FROM matched WHERE unit != '' GROUP BY unit
-            UNION ALL SELECT 'year', issue_year, COUNT(*) FROM matched
-                WHERE issue_year IS NOT NULL GROUP BY issue_year"""
-        params.update(limit=query.limit, offset=query.offset)
+        filters = active_filters(query)
+        where = " AND ".join(["1", *(_FILTER_SQL[name] for name in filters)])
+        params: dict[str, Any] = dict(filters)
         with self._errors("search"), self._transaction(write=False) as tx:
-            rows = tx.execute(hits_sql, params).fetchall()
-            counts = tx.execute(facets_sql, params).fetchall()
-        facets: dict[str, dict[str, int]] = {
-            name: {} for name in ("total", "document_type", "unit", "year")
-        }
-        for facet, value, n in counts:
-            facets[facet][value] = n
+            if terms.empty:
+                rows = tx.execute(
+                    _LISTING_SQL.format(where=where),
+                    params | {"limit": query.limit, "offset": query.offset},
+                ).fetchall()
+                hits = [(row, row["preview_page"], 0.0) for row in rows]
+                listed = f"SELECT * FROM records r WHERE {where}"
+                counts = tx.execute(_facets_sql(listed) if filters else _ALL_FACETS_SQL, params)
+            else:
+                params["match"] = _fts_match(terms)
+                hits = _ranked_hits(tx, where, params, query.offset + query.limit)[query.offset :]
+                matched = _MATCHED_SQL.format(where=where)
+                counts = tx.execute(_facets_sql(matched), params)
+            facets: dict[str, dict[str, int]] = {
+                name: {} for name in ("total", "document_type", "unit", "year")
+            }
+            for facet, value, n in counts:
+                facets[facet][value] = n
+            found = tuple(_hit(tx, row, page, score, query.text) for row, page, score in hits)
         return SearchResults(
-            total=facets.pop("total")[""],
-            hits=tuple(_hit(row, query.text) for row in rows),
+            total=facets.pop("total").get("", 0),
+            hits=found,
             facets=SearchFacets(**facets),
         )
 
 
-def _matched_sql(terms: QueryTerms, filters: dict[str, str]) -> tuple[str, dict[str, Any]]:
-    """A ``WITH`` clause whose ``matched`` table holds every matching record
-    with its best page and score, and the parameters it needs."""
-    where = " AND ".join(["1", *(_FILTER_SQL[name] for name in filters)])
-    params: dict[str, Any] = dict(filters)
-    if terms.empty:
-        return (
-            f"""WITH matched AS MATERIALIZED (
-                SELECT {_HIT_COLUMNS}, r.preview_page AS page, 0.0 AS score
-                FROM records r WHERE {where})""",
-            params,
-        )
-    params["match"] = _fts_match(terms)
-    return (
-        f"""WITH page_scores AS (
-                SELECT rowid AS page_id, -bm25(pages_fts) AS score
-                FROM pages_fts WHERE pages_fts MATCH :match),
-            page_hits AS (
-                SELECT p.record_id, p.page, s.score, row_number() OVER (
-                    PARTITION BY p.record_id ORDER BY s.score DESC, p.page) AS rank
-                FROM page_scores s JOIN pages p ON p.page_id = s.page_id),
-            matched AS MATERIALIZED (
-                SELECT {_HIT_COLUMNS}, h.page, h.score
-                FROM page_hits h JOIN records r ON r.record_id = h.record_id
-                WHERE h.rank = 1 AND {where})""",
-        params,
-    )
+# Records listed by filters alone: newest first, undated last.
+_LISTING_SQL = f"""SELECT {_HIT_COLUMNS} FROM records r WHERE {{where}}
+    ORDER BY r.issue_date DESC, r.record_id LIMIT :limit OFFSET :offset"""
+
+# Facets of every record, each count on its column's index.
+_ALL_FACETS_SQL = """SELECT 'total', '', COUNT(*) FROM records
+    UNION ALL SELECT 'document_type', document_type, COUNT(*) FROM records GROUP BY document_type
+    UNION ALL SELECT 'unit', unit, COUNT(*) FROM records WHERE unit != '' GROUP BY unit
+    UNION ALL SELECT 'year', issue_year, COUNT(*) FROM records
+        WHERE issue_year IS NOT NULL GROUP BY issue_year"""
+
+# Records with a page that matches, and passing the filters. The full-text
+# match gives page row ids, whose high bits are the record's rid.
+_MATCHED_SQL = f"""SELECT * FROM records r
+    WHERE r.rid IN (SELECT rowid >> {PAGE_BITS} FROM pages_fts WHERE pages_fts MATCH :match)
+    AND {{where}}"""
+
+# Matching pages of records passing the filters, best first; BM25 is only
+# computed for those pages. Ties go to the lower record_id, then page.
+_RANKED_PAGES_SQL = f"""SELECT f.rowid AS page_id, -bm25(pages_fts) AS score
+    FROM pages_fts f CROSS JOIN records r ON r.rid = f.rowid >> {PAGE_BITS}
+    WHERE pages_fts MATCH :match AND {{where}}
+    ORDER BY score DESC, r.record_id, f.rowid LIMIT :pages"""
+
+
+def _facets_sql(matched: str) -> str:
+    """Total and facet counts over the records ``matched`` selects, one row
+    per (facet, value, count)."""
+    return f"""WITH matched AS MATERIALIZED ({matched})
+        SELECT 'total', '', COUNT(*) FROM matched
+        UNION ALL SELECT 'document_type', document_type, COUNT(*) FROM matched
+            GROUP BY document_type
+        UNION ALL SELECT 'unit', unit, COUNT(*) FROM matched WHERE unit != '' GROUP BY unit
+        UNION ALL SELECT 'year', issue_year, COUNT(*) FROM matched
+            WHERE issue_year IS NOT NULL GROUP BY issue_year"""
+
+
+def _ranked_hits(
+    conn: sqlite3.Connection, where: str, params: dict[str, Any], wanted: int
+) -> list[tuple[sqlite3.Row, int, float]]:
+    """The first ``wanted`` matching records by best page score, each with
+    its best page and score.
+
+    Pages come best first, so a record's first page in that order is its
+    best and records appear in hit order. Pages are fetched in growing
+    batches until ``wanted`` distinct records are seen or none are left.
+    """
+    sql = _RANKED_PAGES_SQL.format(where=where)
+    pages = max(wanted, 1) * RANKED_PAGES_PER_HIT
+    while True:
+        rows = conn.execute(sql, params | {"pages": pages}).fetchall()
+        best: dict[int, tuple[int, float]] = {}
+        for page_row_id, score in rows:
+            best.setdefault(page_row_id >> PAGE_BITS, (page_row_id, score))
+            if len(best) == wanted:
+                break
+        if len(best) == wanted or len(rows) < pages:
+            break
+        pages *= 4
+    hits = []
+    for rid, (page_row_id, score) in best.items():
+        row = conn.execute(f"SELECT {_HIT_COLUMNS} FROM records r WHERE r.rid = ?", (rid,))
+        hits.append((row.fetchone(), page_row_id & MAX_PAGE_NUMBER, score))
+    return hits
 
 
 def _fts_match(terms: QueryTerms) -> str:
@@ -364,12 +450,17 @@ def _fts_match(terms: QueryTerms) -> str:
     return " ".join('"' + " ".join(clause) + '"' for clause in clauses)
 
 
-def _hit(row: sqlite3.Row, query_text: str) -> SearchHit:
+def _hit(
+    conn: sqlite3.Connection, row: sqlite3.Row, page: int, score: float, query_text: str
+) -> SearchHit:
+    text = conn.execute(
+        "SELECT text FROM pages WHERE page_id = ?", (page_id(row["rid"], page),)
+    ).fetchone()
     return SearchHit(
         record_id=row["record_id"],
-        score=float(row["score"]),
-        page=row["page"],
-        snippet=snippet(row["page_text"], query_text),
+        score=score,
+        page=page,
+        snippet=snippet(text[0] if text else "", query_text),
         document_type=row["document_type"],
         dossier_code=row["dossier_code"],
         unit=row["unit"],
@@ -384,30 +475,35 @@ def _upsert(conn: sqlite3.Connection, record: Record, tables: _Tables) -> None:
     fields = asdict(index_fields(record))
     id_numbers = fields.pop("id_numbers")
     fields["issue_date"] = record.issue_date.isoformat() if record.issue_date else None
-    fields["record_json"] = record.model_dump_json()
     columns = ", ".join(fields)
     placeholders = ", ".join(f":{name}" for name in fields)
-    conn.execute(f"INSERT INTO {tables.records} ({columns}) VALUES ({placeholders})", fields)
+    cursor = conn.execute(
+        f"INSERT INTO {tables.records} ({columns}) VALUES ({placeholders})", fields
+    )
+    rid = cursor.lastrowid
+    assert rid is not None
     for doc in page_documents(record):
-        cursor = conn.execute(
-            f"INSERT INTO {tables.pages} (record_id, page, text) VALUES (?, ?, ?)",
-            (doc.record_id, doc.page, doc.text),
+        row_id = page_id(rid, doc.page)
+        conn.execute(
+            f"INSERT INTO {tables.pages} (page_id, text) VALUES (?, ?)", (row_id, doc.text)
         )
         conn.execute(
-            f"INSERT INTO {tables.fts} (rowid, tokens) VALUES (?, ?)",
-            (cursor.lastrowid, doc.tokens),
+            f"INSERT INTO {tables.fts} (rowid, tokens) VALUES (?, ?)", (row_id, doc.tokens)
         )
     conn.executemany(
-        f"INSERT INTO {tables.numbers} (id_number, record_id) VALUES (?, ?)",
-        [(number, record.record_id) for number in id_numbers],
+        f"INSERT INTO {tables.numbers} (id_number, rid) VALUES (?, ?)",
+        [(number, rid) for number in id_numbers],
     )
 
 
 def _delete(conn: sqlite3.Connection, record_id: str, tables: _Tables) -> None:
-    conn.execute(
-        f"DELETE FROM {tables.fts} WHERE rowid IN "
-        f"(SELECT page_id FROM {tables.pages} WHERE record_id = ?)",
-        (record_id,),
-    )
-    for table in (tables.pages, tables.numbers, tables.records):
-        conn.execute(f"DELETE FROM {table} WHERE record_id = ?", (record_id,))
+    found = conn.execute(
+        f"SELECT rid FROM {tables.records} WHERE record_id = ?", (record_id,)
+    ).fetchone()
+    if found is None:
+        return
+    rid = found[0]
+    for table, key in ((tables.fts, "rowid"), (tables.pages, "page_id")):
+        conn.execute(f"DELETE FROM {table} WHERE {key} BETWEEN ? AND ?", _page_range(rid))
+    for table in (tables.numbers, tables.records):
+        conn.execute(f"DELETE FROM {table} WHERE rid = ?", (rid,))

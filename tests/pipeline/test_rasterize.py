@@ -48,14 +48,18 @@ def scan_pdf(path: Path, images: list[Image.Image], dpi: int = 100) -> SourceFil
 
 
 def pixels(page: RenderedPage) -> np.ndarray:
+    """The page's pixels, after checking the scratch file is an uncompressed
+    TIFF of the stated size that records the stated DPI."""
     with Image.open(page.path) as image:
         assert image.size == (page.width, page.height)
+        assert (image.format, image.info["compression"]) == ("TIFF", "raw")
+        assert image.info["dpi"] == pytest.approx((page.dpi, page.dpi), abs=0.01)
         return np.asarray(image.convert("L"), dtype=np.int16)
 
 
 def test_pdf_page_at_300_dpi_has_the_physical_size_in_pixels(tmp_path: Path) -> None:
     source = scan_pdf(tmp_path / "scan.pdf", [scan()], dpi=100)  # a 6 × 8 inch page
-    page = render_page(source, 0, 300, tmp_path / "p.png", TIMEOUT, use_embedded_image=False)
+    page = render_page(source, 0, 300, tmp_path / "p.tif", TIMEOUT, use_embedded_image=False)
     assert (page.width, page.height, page.dpi) == (1800, 2400, 300)
     with Image.open(page.path) as image:
         assert image.mode == "L"  # a grayscale scan stays grayscale
@@ -69,7 +73,7 @@ def test_a4_vector_page_renders_in_colour_at_physical_size(tmp_path: Path) -> No
         pdf.add_blank_page(page_size=(595.276, 841.89))
         pdf.pages[0].contents_add(b"1 0 0 rg 100 700 200 50 re f")
         pdf.save(path)
-    page = render_page(accepted(path), 0, 300, tmp_path / "a4.png", TIMEOUT)
+    page = render_page(accepted(path), 0, 300, tmp_path / "a4.tif", TIMEOUT)
     assert (page.width, page.height, page.dpi) == (2481, 3508, 300)
     with Image.open(page.path) as image:
         assert image.mode == "RGB"
@@ -79,11 +83,24 @@ def test_a4_vector_page_renders_in_colour_at_physical_size(tmp_path: Path) -> No
 
 def test_full_page_scan_is_taken_at_native_resolution(tmp_path: Path) -> None:
     source = scan_pdf(tmp_path / "scan.pdf", [scan()], dpi=100)
-    native = render_page(source, 0, 300, tmp_path / "native.png", TIMEOUT)
+    native = render_page(source, 0, 300, tmp_path / "native.tif", TIMEOUT)
     assert (native.width, native.height, native.dpi) == (600, 800, 100)
     with Image.open(tmp_path / "scan-0.jpg") as original:
         expected = np.asarray(original, dtype=np.int16)
     assert np.array_equal(pixels(native), expected)  # the very pixels of the JPEG
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_flate_scan_is_taken_natively_in_its_own_mode(tmp_path: Path, mode: str) -> None:
+    original = scan(mode=mode)
+    original.save(tmp_path / "scan.png", dpi=(150, 150))  # img2pdf stores PNG pixels as Flate
+    (tmp_path / "scan.pdf").write_bytes(img2pdf.convert(str(tmp_path / "scan.png")))
+    page = render_page(accepted(tmp_path / "scan.pdf"), 0, 300, tmp_path / "p.tif", TIMEOUT)
+    assert (page.width, page.height, page.dpi) == (600, 800, 150)
+    pixels(page)
+    with Image.open(page.path) as image:
+        assert image.mode == mode
+        assert np.array_equal(np.asarray(image), np.asarray(original))
 
 
 def test_native_scan_of_rotated_page_matches_poppler(tmp_path: Path) -> None:
@@ -91,8 +108,8 @@ def test_native_scan_of_rotated_page_matches_poppler(tmp_path: Path) -> None:
     with pikepdf.open(source.path, allow_overwriting_input=True) as pdf:
         pdf.pages[0].obj["/Rotate"] = 90
         pdf.save(source.path)
-    native = render_page(source, 0, 100, tmp_path / "native.png", TIMEOUT)
-    drawn = render_page(source, 0, 100, tmp_path / "drawn.png", TIMEOUT, use_embedded_image=False)
+    native = render_page(source, 0, 100, tmp_path / "native.tif", TIMEOUT)
+    drawn = render_page(source, 0, 100, tmp_path / "drawn.tif", TIMEOUT, use_embedded_image=False)
     assert (native.width, native.height) == (drawn.width, drawn.height) == (800, 600)
     assert np.abs(pixels(native) - pixels(drawn)).mean() < 2
     assert pixels(native)[:40, -100:].mean() < 60  # the block turned to the top right
@@ -104,8 +121,8 @@ def test_native_bilevel_fax_scan_keeps_black_on_white(tmp_path: Path) -> None:
     path = tmp_path / "g4.pdf"
     path.write_bytes(img2pdf.convert(str(tiff)))  # embedded as CCITT G4, not re-encoded
     source = accepted(path)
-    native = render_page(source, 0, 300, tmp_path / "native.png", TIMEOUT)
-    drawn = render_page(source, 0, 200, tmp_path / "drawn.png", TIMEOUT, use_embedded_image=False)
+    native = render_page(source, 0, 300, tmp_path / "native.tif", TIMEOUT)
+    drawn = render_page(source, 0, 200, tmp_path / "drawn.tif", TIMEOUT, use_embedded_image=False)
     assert (native.width, native.height, native.dpi) == (600, 800, 200)
     assert np.abs(pixels(native) - pixels(drawn)).mean() < 2
     assert pixels(native)[:60, :100].mean() < 10  # the dark block stays dark
@@ -117,7 +134,7 @@ def test_scan_with_a_visible_stamp_is_rendered_not_extracted(tmp_path: Path) -> 
     with pikepdf.open(source.path, allow_overwriting_input=True) as pdf:
         pdf.pages[0].contents_add(b"q 1 0 0 RG 5 w 300 300 100 60 re S Q")  # a red frame
         pdf.save(source.path)
-    page = render_page(source, 0, 150, tmp_path / "p.png", TIMEOUT)
+    page = render_page(source, 0, 150, tmp_path / "p.tif", TIMEOUT)
     assert (page.width, page.height, page.dpi) == (900, 1200, 150)
     with Image.open(page.path) as image:
         assert image.mode == "RGB"
@@ -131,7 +148,7 @@ def test_scan_with_invisible_ocr_text_is_still_taken_natively(tmp_path: Path) ->
         ["tesseract", str(png), str(tmp_path / "ocr"), "-l", "eng", "pdf"],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
-    page = render_page(accepted(tmp_path / "ocr.pdf"), 0, 300, tmp_path / "p.png", TIMEOUT)
+    page = render_page(accepted(tmp_path / "ocr.pdf"), 0, 300, tmp_path / "p.tif", TIMEOUT)
     assert (page.width, page.height, page.dpi) == (800, 500, 200)
 
 
@@ -140,7 +157,7 @@ def test_each_pdf_page_is_its_own(tmp_path: Path) -> None:
     pages[1] = Image.new("L", (600, 800), 90)  # a dark middle page
     source = scan_pdf(tmp_path / "three.pdf", pages)
     means = [
-        pixels(render_page(source, i, 72, tmp_path / f"{i}.png", TIMEOUT)).mean() for i in range(3)
+        pixels(render_page(source, i, 72, tmp_path / f"{i}.tif", TIMEOUT)).mean() for i in range(3)
     ]
     assert means[1] == pytest.approx(90, abs=2)
     assert min(means[0], means[2]) > 200
@@ -149,7 +166,7 @@ def test_each_pdf_page_is_its_own(tmp_path: Path) -> None:
 def test_page_past_the_end_is_an_error(tmp_path: Path) -> None:
     source = scan_pdf(tmp_path / "one.pdf", [scan()])
     with pytest.raises(ProcessingError, match="no page 2"):
-        render_page(source, 1, 100, tmp_path / "p.png", TIMEOUT)
+        render_page(source, 1, 100, tmp_path / "p.tif", TIMEOUT)
 
 
 def test_multi_page_tiff_renders_the_requested_frame(tmp_path: Path) -> None:
@@ -160,7 +177,7 @@ def test_multi_page_tiff_renders_the_requested_frame(tmp_path: Path) -> None:
     )
     source = accepted(path)
     assert source.page_count == 3
-    page = render_page(source, 2, 300, tmp_path / "p.png", TIMEOUT)
+    page = render_page(source, 2, 300, tmp_path / "p.tif", TIMEOUT)
     assert (page.width, page.height, page.dpi) == (700, 700, 200)
     assert np.array_equal(pixels(page), np.asarray(frames[2], dtype=np.int16))
 
@@ -171,7 +188,7 @@ def test_jpeg_exif_orientation_is_applied(tmp_path: Path) -> None:
     exif = Image.Exif()
     exif[0x0112] = 6
     scan((400, 200)).save(path, exif=exif, dpi=(150, 150), quality=95)
-    page = render_page(accepted(path), 0, 300, tmp_path / "p.png", TIMEOUT)
+    page = render_page(accepted(path), 0, 300, tmp_path / "p.tif", TIMEOUT)
     assert (page.width, page.height, page.dpi) == (200, 400, 150)
     upright = pixels(page)
     assert upright[:60, -15:].mean() < 40  # the stored top-left block is now top right
@@ -187,14 +204,14 @@ def test_image_dpi_comes_from_the_file_when_plausible(
         scan().save(path, dpi=stated)
     else:
         scan().save(path)
-    page = render_page(accepted(path), 0, 300, tmp_path / "p.png", TIMEOUT)
+    page = render_page(accepted(path), 0, 300, tmp_path / "p.tif", TIMEOUT)
     assert (page.width, page.height, page.dpi) == (600, 800, expected)
 
 
 def test_fax_resolution_is_resampled_to_square_pixels(tmp_path: Path) -> None:
     path = tmp_path / "fax.tif"
     scan((800, 500)).convert("1").save(path, dpi=(200, 100), compression="group4")
-    page = render_page(accepted(path), 0, 300, tmp_path / "p.png", TIMEOUT)
+    page = render_page(accepted(path), 0, 300, tmp_path / "p.tif", TIMEOUT)
     assert (page.width, page.height, page.dpi) == (800, 1000, 200)
 
 
@@ -241,7 +258,7 @@ def test_any_image_mode_becomes_8_bit_gray_or_rgb(
 ) -> None:
     path = tmp_path / "image.png"  # the CMYK one is a JPEG: the name does not matter
     make(path)
-    page = render_page(accepted(path), 0, 300, tmp_path / "out.png", TIMEOUT)
+    page = render_page(accepted(path), 0, 300, tmp_path / "out.tif", TIMEOUT)
     with Image.open(page.path) as image:
         assert image.mode == mode
         if first_pixel is not None:
@@ -251,7 +268,7 @@ def test_any_image_mode_becomes_8_bit_gray_or_rgb(
 def test_sixteen_bit_levels_are_scaled_not_clipped(tmp_path: Path) -> None:
     path = tmp_path / "deep.png"
     _sixteen_bit(path)
-    page = render_page(accepted(path), 0, 300, tmp_path / "out.png", TIMEOUT)
+    page = render_page(accepted(path), 0, 300, tmp_path / "out.tif", TIMEOUT)
     with Image.open(page.path) as image:
         assert [image.getpixel((x, 0)) for x in (0, 60, 110)] == [0, 128, 255]
 
@@ -259,7 +276,7 @@ def test_sixteen_bit_levels_are_scaled_not_clipped(tmp_path: Path) -> None:
 def test_cmyk_red_becomes_rgb_red(tmp_path: Path) -> None:
     path = tmp_path / "cmyk.jpg"
     _cmyk(path)
-    page = render_page(accepted(path), 0, 300, tmp_path / "out.png", TIMEOUT)
+    page = render_page(accepted(path), 0, 300, tmp_path / "out.tif", TIMEOUT)
     with Image.open(page.path) as image:
         red, green, blue = image.getpixel((100, 50))  # type: ignore[misc]
     assert red > 200 and green < 60 and blue < 60
@@ -283,14 +300,14 @@ def test_poppler_failure_is_typed_and_keeps_its_cause(tmp_path: Path) -> None:
     path = tmp_path / "not.pdf"
     path.write_text("plain text", encoding="utf-8")
     with pytest.raises(poppler.PopplerError) as caught:
-        poppler.render_pdf_page(path, 1, 72, tmp_path / "p.png", TIMEOUT)
+        poppler.render_pdf_page(path, 1, 72, tmp_path / "p.tif", TIMEOUT)
     assert isinstance(caught.value.__cause__, subprocess.CalledProcessError)
-    assert not list(tmp_path.glob("*.p*m")) and not (tmp_path / "p.png").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["not.pdf"]
 
 
 def test_poppler_timeout_is_retryable_and_leaves_no_file(tmp_path: Path) -> None:
     source = scan_pdf(tmp_path / "scan.pdf", [scan()])
     with pytest.raises(poppler.PopplerTimeout) as caught:
-        poppler.render_pdf_page(source.path, 1, 1200, tmp_path / "p.png", timeout=0.05)
+        poppler.render_pdf_page(source.path, 1, 1200, tmp_path / "p.tif", timeout=0.05)
     assert caught.value.retryable
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix not in (".pdf", ".jpg")) == []

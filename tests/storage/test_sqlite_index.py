@@ -22,7 +22,7 @@ from sohoa.errors import ConfigurationError, IndexUnavailable
 from sohoa.settings import load_settings
 from storage.elastic_index import ElasticsearchIndex
 from storage.factory import open_search_index
-from storage.sqlite_index import SqliteSearchIndex
+from storage.sqlite_index import SCHEMA_VERSION, SqliteSearchIndex
 from tests.contract.conftest import make_record
 
 RECORDS = [
@@ -53,7 +53,7 @@ def table_counts(path: Path) -> dict[str, int]:
 def test_setup_creates_the_file_in_wal_mode(index: SqliteSearchIndex) -> None:
     with closing(sqlite3.connect(index.path)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     assert table_counts(index.path) == {
         "records": 0,
         "pages": 0,
@@ -248,3 +248,60 @@ def test_factory_rejects_other_index_urls(tmp_path: Path, url: str) -> None:
     with pytest.raises(ConfigurationError, match=r"sqlite:////srv/sohoa/index\.sqlite3") as caught:
         open_search_index(load_settings(data_dir=tmp_path, index=url))
     assert url in caught.value.message
+
+
+VERSION_1_SCHEMA = """
+CREATE TABLE records (record_id TEXT PRIMARY KEY, document_type TEXT NOT NULL,
+    dossier_code TEXT NOT NULL, unit TEXT NOT NULL, issue_date TEXT, issue_year TEXT,
+    page_count INTEGER NOT NULL, preview_page INTEGER NOT NULL, record_json TEXT NOT NULL);
+CREATE TABLE pages (page_id INTEGER PRIMARY KEY, record_id TEXT NOT NULL,
+    page INTEGER NOT NULL, text TEXT NOT NULL, UNIQUE (record_id, page));
+CREATE VIRTUAL TABLE pages_fts USING fts5(tokens, tokenize = 'unicode61 remove_diacritics 0');
+CREATE TABLE id_numbers (id_number TEXT NOT NULL, record_id TEXT NOT NULL,
+    PRIMARY KEY (id_number, record_id)) WITHOUT ROWID;
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_version_1_file_is_upgraded_from_its_stored_records(tmp_path: Path) -> None:
+    """Files written by the first release kept each record's JSON; setup
+    rebuilds the current tables from it, so nothing needs reindexing."""
+    path = tmp_path / "index.sqlite3"
+    old = [*RECORDS[:3], make_record("ids", ["Số CCCD 001085012345"], citizen_ids=["001085012345"])]
+    with closing(sqlite3.connect(path)) as conn:
+        conn.executescript(VERSION_1_SCHEMA)
+        conn.executemany(
+            "INSERT INTO records VALUES (?, 'khac', '', '', NULL, NULL, 1, 1, ?)",
+            [(record.record_id, record.model_dump_json()) for record in old],
+        )
+        conn.commit()
+
+    index = SqliteSearchIndex(path)
+    index.setup()
+
+    assert sorted(index.record_ids()) == sorted(record.record_id for record in old)
+    assert index.search(SearchQuery(text="duong so 2")).hits[0].record_id == RECORDS[2].record_id
+    assert index.search(SearchQuery(id_number="001085012345")).total == 1
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(records)")]
+        assert "record_json" not in columns
+    index.close()
+
+
+def test_page_row_ids_name_their_record(index: SqliteSearchIndex) -> None:
+    """Row ids of pages carry the record's rid, so deleting one record
+    leaves the pages of its neighbours, and page numbers out of range fail
+    that record alone."""
+    many_pages = make_record("many", [f"Trang {n} của bản dài" for n in range(1, 41)])
+    page = many_pages.pages[0]
+    too_far = make_record("too far", ["Trang cuối"])
+    too_far = too_far.model_copy(update={"pages": (page.model_copy(update={"number": 1 << 20}),)})
+
+    result = index.index_records([RECORDS[0], many_pages, too_far, RECORDS[1]])
+    index.delete_record(many_pages.record_id)
+
+    assert result.indexed == 3
+    assert "outside 1..1048575" in result.errors[too_far.record_id]
+    assert table_counts(index.path)["pages_fts"] == 4
+    assert index.search(SearchQuery(text="trang mot")).total == 2
