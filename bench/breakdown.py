@@ -17,8 +17,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from PIL import Image
-
 from bench.corpus import LIMITS, CorpusFile
 from bench.engines import RasterPage, tesseract_floor
 from pipeline import dossier
@@ -58,26 +56,6 @@ def _stage_log() -> Iterator[_StageLog]:
         logger.setLevel(level)
 
 
-def scratch_costs(raster: Path, out: Path) -> dict[str, float]:
-    """What the scratch page image costs to write and read back: as now (PNG,
-    zlib level 1, what ``poppler.save_png`` writes) and as uncompressed TIFF."""
-    with Image.open(raster) as image:
-        image.load()
-        costs = {}
-        for label, path in (
-            ("PNG level 1", out / "scratch.png"),
-            ("uncompressed TIFF", out / "scratch.tif"),
-        ):
-            started = time.perf_counter()
-            image.save(path, dpi=(DPI, DPI), compress_level=1)  # TIFF ignores the level
-            costs[f"what-if: write scratch page as {label}"] = time.perf_counter() - started
-            started = time.perf_counter()
-            with Image.open(path) as again:
-                again.load()
-            costs[f"what-if: read scratch page as {label}"] = time.perf_counter() - started
-    return costs
-
-
 def page_breakdown(files: Sequence[CorpusFile], work: Path) -> dict[str, float]:
     """Mean seconds per page of each step over the pages of ``files``."""
     shutil.rmtree(work, ignore_errors=True)
@@ -93,7 +71,7 @@ def page_breakdown(files: Sequence[CorpusFile], work: Path) -> dict[str, float]:
             for index in range(source.page_count):
                 out = work / f"{item.path.stem}-{index + 1}"
                 started = time.perf_counter()
-                rendered = render_page(source, index, DPI, out / "raster.png", 300)
+                rendered = render_page(source, index, DPI, out / "raster.tif", 300)
                 totals["render_page"] += time.perf_counter() - started
                 started = time.perf_counter()
                 page = process_page(rendered.path, out, PageOptions(dpi=rendered.dpi))
@@ -101,8 +79,6 @@ def page_breakdown(files: Sequence[CorpusFile], work: Path) -> dict[str, float]:
                 processed.append(page)
                 floor = tesseract_floor([RasterPage(rendered.path, rendered.dpi)], out, 1)
                 totals["floor: bare tesseract txt"] += floor
-                for stage, seconds in scratch_costs(rendered.path, out).items():
-                    totals[stage] += seconds
                 pages += 1
             started = time.perf_counter()
             dossier.build_searchable_pdf(processed, work / f"{item.path.stem}.pdf")
