@@ -60,6 +60,7 @@ def page_breakdown(files: Sequence[CorpusFile], work: Path) -> dict[str, float]:
     """Mean seconds per page of each step over the pages of ``files``."""
     shutil.rmtree(work, ignore_errors=True)
     totals: dict[str, float] = defaultdict(float)
+    as_scanned: dict[str, float] = defaultdict(float)  # pages sohoa did not turn
     rules = load_rules()
     pages = 0
     with _stage_log() as stages:
@@ -73,6 +74,7 @@ def page_breakdown(files: Sequence[CorpusFile], work: Path) -> dict[str, float]:
                 started = time.perf_counter()
                 rendered = render_page(source, index, DPI, out / "raster.tif", 300)
                 totals["render_page"] += time.perf_counter() - started
+                ocr_before = stages.seconds["page: ocr"]
                 started = time.perf_counter()
                 page = process_page(rendered.path, out, PageOptions(dpi=rendered.dpi))
                 totals["process_page (all)"] += time.perf_counter() - started
@@ -80,6 +82,10 @@ def page_breakdown(files: Sequence[CorpusFile], work: Path) -> dict[str, float]:
                 floor = tesseract_floor([RasterPage(rendered.path, rendered.dpi)], out, 1)
                 totals["floor: bare tesseract txt"] += floor
                 pages += 1
+                if not (page.rotation_degrees or page.skew_corrected):
+                    as_scanned["pages"] += 1
+                    as_scanned["ocr"] += stages.seconds["page: ocr"] - ocr_before
+                    as_scanned["floor"] += floor
             started = time.perf_counter()
             dossier.build_searchable_pdf(processed, work / f"{item.path.stem}.pdf")
             dossier.write_ocr_json(processed, work / f"{item.path.stem}.json")
@@ -87,4 +93,9 @@ def page_breakdown(files: Sequence[CorpusFile], work: Path) -> dict[str, float]:
             totals["dossier: searchable PDF, OCR JSON, metadata"] += time.perf_counter() - started
         totals.update(stages.seconds)
     shutil.rmtree(work, ignore_errors=True)
-    return {stage: round(seconds / max(1, pages), 3) for stage, seconds in totals.items()}
+    means = {stage: round(seconds / max(1, pages), 3) for stage, seconds in totals.items()}
+    upright = max(1.0, as_scanned["pages"])
+    means["pages left as scanned: ocr"] = round(as_scanned["ocr"] / upright, 3)
+    means["pages left as scanned: floor"] = round(as_scanned["floor"] / upright, 3)
+    means["pages left as scanned: count"] = as_scanned["pages"]
+    return means

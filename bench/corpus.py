@@ -201,7 +201,7 @@ def rasterize(files: Sequence[CorpusFile], out_dir: Path) -> dict[str, list[Rast
         source = inspect_file(item.path, LIMITS)
         pages[item.path.name] = []
         for index in range(source.page_count):
-            png = out_dir / f"{item.path.stem}-p{index + 1:02d}.png"
-            rendered = render_page(source, index, DPI, png, timeout=300)
+            scratch = out_dir / f"{item.path.stem}-p{index + 1:02d}.tif"
+            rendered = render_page(source, index, DPI, scratch, timeout=300)
             pages[item.path.name].append(RasterPage(rendered.path, rendered.dpi))
     return pages

@@ -166,13 +166,22 @@ def _in_parallel(jobs: Iterable[list[str]], workers: int, env: dict[str, str]) -
 class RasterPage:
     """One page as sohoa's rasterizer wrote it, for the floor."""
 
-    png: Path
+    image: Path
     dpi: int
 
 
 def _tesseract_args(page: RasterPage, out_dir: Path) -> list[str]:
-    output = out_dir / page.png.stem
-    return ["tesseract", str(page.png), str(output), "-l", LANGUAGES, "--dpi", str(page.dpi), "txt"]
+    output = out_dir / page.image.stem
+    return [
+        "tesseract",
+        str(page.image),
+        str(output),
+        "-l",
+        LANGUAGES,
+        "--dpi",
+        str(page.dpi),
+        "txt",
+    ]
 
 
 def tesseract_floor(pages: list[RasterPage], out_dir: Path, workers: int = 2) -> float:

@@ -151,7 +151,7 @@ def child_pages(source_path: Path, out_dir: Path, numbers: Sequence[int]) -> Non
     for number in numbers:
         page_dir = out_dir / f"{number:04d}"
         page_dir.mkdir(parents=True, exist_ok=True)
-        rendered = render_page(source, number - 1, DPI, page_dir / "raster.png", 600)
+        rendered = render_page(source, number - 1, DPI, page_dir / "raster.tif", 600)
         page = process_page(rendered.path, page_dir, PageOptions(dpi=rendered.dpi, ocr_timeout=600))
         rendered.path.unlink()
         processed.append(page.to_dict())

@@ -49,7 +49,7 @@ def render_all(pdf: Path, dpi: int, embedded: bool) -> None:
     source = inspect_file(pdf, LIMITS)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
-        out = Path(scratch) / "page.png"
+        out = Path(scratch) / "page.tif"
         for index in range(source.page_count):
             render_page(source, index, dpi, out, 120, use_embedded_image=embedded)
             out.unlink()

@@ -116,7 +116,10 @@ def _throughput(results: dict[str, Any]) -> list[str]:
     ]
     if tp.get("breakdown"):
         out += ["", "Where sohoa's time goes (one page at a time, one worker):", ""]
-        rows = [[stage, f"{seconds:.2f}"] for stage, seconds in tp["breakdown"].items()]
+        rows = [
+            [stage, f"{value:.0f} pages" if stage.endswith(": count") else f"{value:.2f}"]
+            for stage, value in tp["breakdown"].items()
+        ]
         out += _table(["stage", "seconds per page"], rows)
     return out
 

@@ -76,7 +76,7 @@ def _stored_texts(data_dir: Path) -> dict[str, list[str]]:
 
 def _floor_texts(raster: dict[str, list[RasterPage]], out_dir: Path) -> dict[str, list[str]]:
     return {
-        name: [(out_dir / f"{p.png.stem}.txt").read_text(encoding="utf-8") for p in pages]
+        name: [(out_dir / f"{p.image.stem}.txt").read_text(encoding="utf-8") for p in pages]
         for name, pages in raster.items()
     }
 

@@ -90,7 +90,7 @@ def digitize_page(source: SourceFile, page_index: int, out_dir: Path) -> Process
     settings = resources.settings()
     out_dir.mkdir(parents=True, exist_ok=True)
     rendered = render_page(
-        source, page_index, settings.dpi, out_dir / "raster.png", settings.ocr_timeout_seconds
+        source, page_index, settings.dpi, out_dir / "raster.tif", settings.ocr_timeout_seconds
     )
     try:
         return process_page(rendered.path, out_dir, page_options(settings, rendered.dpi))

@@ -24,10 +24,11 @@ PAPER_PERCENTILE = 0.5
 MIN_PAPER_LEVEL = 200
 # Median pixel change under a 3x3 median filter above which a page is noisy.
 MIN_NOISE_TO_DENOISE = 2.0
-# Blank-page test: a copy this large, this share of each edge ignored, ink at
+# The page's overview (see ``overview``) has this long a longer side.
+OVERVIEW_LONG_SIDE = 1000
+# Blank-page test, on the overview: this share of each edge ignored, ink at
 # least this much darker than the paper, blobs of at least this many pixels,
 # and in total less than this share of the page.
-BLANK_LONG_SIDE = 1000
 BLANK_EDGE_MARGIN = 0.05
 BLANK_MIN_CONTRAST = 40
 BLANK_MIN_BLOB_PIXELS = 4
@@ -98,14 +99,23 @@ def prepare_for_ocr(gray: np.ndarray) -> np.ndarray:
     return _stretch_contrast(flatten_background(_denoise(gray)))
 
 
+def overview(gray: np.ndarray) -> np.ndarray:
+    """The area-averaged copy of a page that the blank test and the QR code
+    search look at; make it once when a page goes to both."""
+    return downscale(gray, OVERVIEW_LONG_SIDE)
+
+
 def is_blank(gray: np.ndarray) -> bool:
     """Whether a page carries no visible marks; a flag, pages are never dropped.
 
     Ignores scanner noise and dust (averaged away and below the blob size),
     uneven paper tone (flattened) and the page edges, where lids and
     punched holes leave dark bands.
+
+    Args:
+        gray: the grayscale page, or its ``overview`` (the same answer).
     """
-    small = downscale(gray, BLANK_LONG_SIDE)
+    small = overview(gray)
     height, width = small.shape
     dy, dx = round(height * BLANK_EDGE_MARGIN), round(width * BLANK_EDGE_MARGIN)
     inner = flatten_background(small)[dy : height - dy, dx : width - dx]

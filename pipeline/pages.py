@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from pipeline.cleanup import is_blank, prepare_for_ocr, to_grayscale
+from pipeline.cleanup import is_blank, overview, prepare_for_ocr, to_grayscale
 from pipeline.deskew import rotate_bound
 from pipeline.ocr import EMPTY_RESULT, OcrResult, parse_tsv
 from pipeline.orientation import detect_geometry
@@ -118,15 +118,16 @@ def load_page_image(image_path: Path) -> np.ndarray:
     """The page as uint8 RGB, or 8-bit grayscale when the scan is gray or
     bilevel; EXIF orientation applied, transparency laid on white."""
     try:
-        with Image.open(image_path) as opened:
-            image = ImageOps.exif_transpose(opened)
+        with Image.open(image_path) as image:
+            ImageOps.exif_transpose(image, in_place=True)  # no copy of an upright page
             if image.mode in _GRAY_MODES:
                 return to_grayscale(np.asarray(image.convert("L") if image.mode == "LA" else image))
-            if image.mode != "RGB":
-                rgba = image.convert("RGBA")
-                image = Image.new("RGB", rgba.size, "white")
-                image.paste(rgba, mask=rgba.getchannel("A"))
-            return np.asarray(image)
+            if image.mode == "RGB":
+                return np.asarray(image)
+            rgba = image.convert("RGBA")
+        on_white = Image.new("RGB", rgba.size, "white")
+        on_white.paste(rgba, mask=rgba.getchannel("A"))
+        return np.asarray(on_white)
     except (UnidentifiedImageError, OSError) as exc:
         raise ProcessingError(f"Cannot read page image {image_path.name}: {exc}") from exc
 
@@ -148,14 +149,13 @@ def turn_clockwise(image: np.ndarray, degrees: int) -> np.ndarray:
     return cv2.rotate(image, _QUARTER_TURNS[degrees])
 
 
-def _save_jpeg(image: np.ndarray, path: Path, dpi: int, quality: int) -> None:
-    Image.fromarray(image).save(path, "JPEG", quality=quality, dpi=(dpi, dpi))
-
-
-def _save_thumbnail(image: np.ndarray, path: Path, size_px: int) -> None:
-    thumbnail = Image.fromarray(image)
-    thumbnail.thumbnail((size_px, size_px), Image.Resampling.LANCZOS, reducing_gap=2.0)
-    thumbnail.save(path, "JPEG", quality=THUMBNAIL_QUALITY)
+def _save_jpegs(page: np.ndarray, out_dir: Path, options: PageOptions) -> None:
+    """page.jpg with its DPI, and thumb.jpg, from one PIL copy of the page."""
+    image = Image.fromarray(page)
+    image.save(out_dir / PAGE_IMAGE, "JPEG", quality=options.jpeg_quality, dpi=(options.dpi,) * 2)
+    size = (options.thumbnail_px, options.thumbnail_px)
+    image.thumbnail(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    image.save(out_dir / THUMBNAIL, "JPEG", quality=THUMBNAIL_QUALITY)
 
 
 def _ocr(ocr_copy: np.ndarray, out_dir: Path, options: PageOptions) -> tuple[Path, OcrResult]:
@@ -219,18 +219,21 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
         page = load_page_image(image_path)
         gray = to_grayscale(page)
     with timer("blank"):
-        blank = is_blank(gray)
+        small = overview(gray)
+        blank = is_blank(small)
+    qr_overview: np.ndarray | None = small
     rotation, skew_degrees, skew_corrected = 0, 0.0, False
     if not blank:
         straight = _straighten(page, gray, options, timer)
+        if straight.gray is not gray:
+            qr_overview = None  # turned: the QR search makes its own overview
         page, gray = straight.page, straight.gray
         rotation, skew_degrees = straight.rotation, straight.skew_degrees
         skew_corrected = straight.skew_corrected
         del straight
     height, width = page.shape[:2]
     with timer("jpeg"):
-        _save_jpeg(page, out_dir / PAGE_IMAGE, options.dpi, options.jpeg_quality)
-        _save_thumbnail(page, out_dir / THUMBNAIL, options.thumbnail_px)
+        _save_jpegs(page, out_dir, options)
     del page
     text_pdf: Path | None = None
     ocr = EMPTY_RESULT
@@ -240,7 +243,7 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
             (out_dir / stale).unlink(missing_ok=True)
     else:
         with timer("qr"):
-            qr_payloads = decode_qr_codes(gray)
+            qr_payloads = decode_qr_codes(gray, qr_overview)
         with timer("cleanup"):
             ocr_copy = prepare_for_ocr(gray)
         del gray

@@ -16,10 +16,9 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-from pipeline.cleanup import to_grayscale
+from pipeline.cleanup import overview, to_grayscale
 from pipeline.deskew import downscale
 
-LOCATE_LONG_SIDE = 1000
 A4_LONG_SIDE_MM = 297.0
 MIN_CODE_MM = 8.0
 MAX_CODE_MM = 120.0
@@ -34,13 +33,13 @@ def _binarize(gray: np.ndarray) -> np.ndarray:
     return cv2.threshold(cv2.medianBlur(gray, 3), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
 
 
-def _candidate_regions(gray: np.ndarray) -> Iterator[tuple[int, int, int, int]]:
-    """Boxes (x0, y0, x1, y1) in page pixels that may hold a QR code.
+def _candidate_regions(gray: np.ndarray, small: np.ndarray) -> Iterator[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) in page pixels that may hold a QR code, found
+    on ``small``, the page's overview.
 
     Sizes in mm assume the page's longer side is an A4 length; a smaller
     page only makes the limits looser.
     """
-    small = downscale(gray, LOCATE_LONG_SIDE)
     scale = small.shape[0] / gray.shape[0]
     ink = (_binarize(small) == 0).astype(np.uint8)
     merged = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
@@ -82,17 +81,20 @@ def _decode_region(crop: np.ndarray) -> list[str]:
     return []
 
 
-def decode_qr_codes(image: np.ndarray) -> tuple[str, ...]:
+def decode_qr_codes(image: np.ndarray, page_overview: np.ndarray | None = None) -> tuple[str, ...]:
     """The payloads of the QR codes on a page, in the order found, without
     duplicates; empty when there are none.
 
     Args:
         image: grayscale or RGB page at scan resolution (modules of 3 px
             and more, i.e. 0.25 mm at 300 DPI).
+        page_overview: ``cleanup.overview`` of the grayscale page, if
+            already made; made here otherwise.
     """
     gray = to_grayscale(image)
+    small = overview(gray) if page_overview is None else page_overview
     payloads: list[str] = []
-    for x0, y0, x1, y1 in _candidate_regions(gray):
+    for x0, y0, x1, y1 in _candidate_regions(gray, small):
         crop = downscale(np.ascontiguousarray(gray[y0:y1, x0:x1]), CROP_MAX_SIDE)
         for payload in _decode_region(crop):
             if payload not in payloads:

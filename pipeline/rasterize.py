@@ -1,4 +1,5 @@
-"""Turn one page of an accepted source file into a PNG for the page steps.
+"""Turn one page of an accepted source file into a scratch page image (an
+uncompressed TIFF that records its DPI) for the page steps.
 
 PDF pages are rendered by poppler, one page per call, so memory does not grow
 with the page count. A PDF page that is exactly one full-page scan (plus, at
@@ -39,6 +40,9 @@ _MARKED_CONTENT = ("BMC", "BDC", "EMC", "MP", "DP", "BX", "EX")
 _NO_MARKS = frozenset(_TEXT_STATE + _LINE_AND_COLOUR + _COLOUR_SPACES + _MARKED_CONTENT)
 _SHOW_TEXT = frozenset(["Tj", "TJ", "'", '"'])
 _INVISIBLE_TEXT = 3
+# Full-page scans decoded in-process rather than by pdfimages.
+_PLAIN_FILTERS = ("/FlateDecode", "/DCTDecode")
+_PLAIN_COLOUR_SPACES = {"/DeviceGray": "L", "/DeviceRGB": "RGB"}
 _EXIF_ORIENTATION = 0x0112
 _SWAPS_AXES = (5, 6, 7, 8)  # EXIF orientations that turn the image by 90 degrees
 # /Rotate turns the page clockwise for display; the same for the extracted scan.
@@ -63,19 +67,19 @@ def render_page(
     source: SourceFile,
     page_index: int,
     dpi: int,
-    out_png: Path,
+    out: Path,
     timeout: float,
     *,
     use_embedded_image: bool = True,
 ) -> RenderedPage:
-    """Write page ``page_index`` (0-based) of ``source`` as a PNG.
+    """Write page ``page_index`` (0-based) of ``source`` as an uncompressed TIFF.
 
     Args:
         source: a file accepted by ``inspect_file``.
         page_index: which page, from 0.
         dpi: resolution for PDF pages, and for images whose file states none
             (or an implausible one).
-        out_png: where the PNG goes; written only once complete.
+        out: where the TIFF goes (name it ``.tif``); written only once complete.
         timeout: seconds allowed to poppler for this page.
         use_embedded_image: take a PDF page's single full-page scan at its native
             resolution instead of rendering it at ``dpi``.
@@ -84,50 +88,92 @@ def render_page(
         raise ProcessingError(
             f"{source.path.name} has {source.page_count} pages; there is no page {page_index + 1}"
         )
-    out_png.parent.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
     if source.kind == "pdf":
-        return _render_pdf_page(source.path, page_index, dpi, out_png, timeout, use_embedded_image)
-    return _render_image_page(source.path, page_index, dpi, out_png)
+        return _render_pdf_page(source.path, page_index, dpi, out, timeout, use_embedded_image)
+    return _render_image_page(source.path, page_index, dpi, out)
 
 
 def _render_pdf_page(
-    pdf: Path, page_index: int, dpi: int, out_png: Path, timeout: float, use_embedded: bool
+    pdf: Path, page_index: int, dpi: int, out: Path, timeout: float, use_embedded: bool
 ) -> RenderedPage:
     number = page_index + 1
     images = poppler.list_page_images(pdf, number, timeout)
-    content, native_dpi, rotation = _analyse_page(pdf, page_index, images)
-    if use_embedded and native_dpi is not None:
-        raw = poppler.extract_page_image(pdf, number, out_png.with_suffix(".embedded"), timeout)
+    page = _analyse_page(pdf, page_index, images, decode_scan=use_embedded)
+    if use_embedded and page.native_dpi is not None:
+        if page.scan is not None:
+            _save_upright(page.scan, page.rotation, out, page.native_dpi)
+            return _rendered(out, page.native_dpi)
+        raw = poppler.extract_page_image(pdf, number, out.with_suffix(".embedded"), timeout)
         try:
             with Image.open(raw) as image:
-                upright = image.transpose(_TURN_CLOCKWISE[rotation]) if rotation else image
-                poppler.save_png(_to_gray_or_rgb(upright), out_png, native_dpi)
+                _save_upright(image, page.rotation, out, page.native_dpi)
         finally:
             raw.unlink(missing_ok=True)
-        return _rendered(out_png, native_dpi)
-    gray = bool(images) and not content.other_marks and all(i.color == "gray" for i in images)
-    poppler.render_pdf_page(pdf, number, dpi, out_png, timeout, gray=gray)
-    return _rendered(out_png, dpi)
+        return _rendered(out, page.native_dpi)
+    gray = bool(images) and not page.content.other_marks and all(i.color == "gray" for i in images)
+    poppler.render_pdf_page(pdf, number, dpi, out, timeout, gray=gray)
+    return _rendered(out, dpi)
+
+
+def _save_upright(scan: Image.Image, rotation: int, out: Path, dpi: int) -> None:
+    upright = scan.transpose(_TURN_CLOCKWISE[rotation]) if rotation else scan
+    poppler.save_scratch_page(_to_gray_or_rgb(upright), out, dpi)
+
+
+@dataclass(frozen=True, slots=True)
+class _PageAnalysis:
+    """What a page draws, the native DPI of its scan if it is one full-page
+    scan, its /Rotate, and that scan decoded when pikepdf could do it."""
+
+    content: _PageContent
+    native_dpi: int | None
+    rotation: int
+    scan: Image.Image | None = None
 
 
 def _analyse_page(
-    pdf: Path, page_index: int, images: list[poppler.PdfImage]
-) -> tuple[_PageContent, int | None, int]:
-    """What the page draws, the native DPI of its scan if it is one full-page
-    scan, and its /Rotate. A page pikepdf cannot parse is left to poppler."""
+    pdf: Path, page_index: int, images: list[poppler.PdfImage], *, decode_scan: bool
+) -> _PageAnalysis:
+    """Analyses the page; a page pikepdf cannot parse is left to poppler."""
     try:
         with pikepdf.open(pdf) as document:
             page = document.pages[page_index]
             content = _scan_content(page)
-            return content, _full_page_scan_dpi(page, content, images), _rotation(page)
+            native_dpi = _full_page_scan_dpi(page, content, images)
+            scan = None
+            if decode_scan and native_dpi is not None:
+                scan = _decode_plain_scan(content.image_draws[0][0])
+            return _PageAnalysis(content, native_dpi, _rotation(page), scan)
     except (pikepdf.PdfError, KeyError, TypeError, ValueError, IndexError, AttributeError):
-        return _PageContent(other_marks=True), None, 0
+        return _PageAnalysis(_PageContent(other_marks=True), None, 0)
 
 
-def _rendered(png: Path, dpi: int) -> RenderedPage:
-    with Image.open(png) as image:
+def _decode_plain_scan(xobject: pikepdf.Stream) -> Image.Image | None:
+    """The scan's pixels when it is 8-bit DeviceGray or DeviceRGB under one
+    Flate or DCT filter (a JPEG as stored), else None (pdfimages decodes it).
+
+    qpdf and Pillow decode these several times faster than pdfimages, which
+    also writes an 8-bit gray Flate image as RGB.
+    """
+    filters = xobject.get("/Filter")
+    if isinstance(filters, pikepdf.Array):
+        filters = filters[0] if len(filters) == 1 else None
+    mode = _PLAIN_COLOUR_SPACES.get(str(xobject.get("/ColorSpace")))
+    if str(filters) not in _PLAIN_FILTERS or xobject.get("/BitsPerComponent") != 8 or not mode:
+        return None
+    try:
+        scan = pikepdf.PdfImage(xobject).as_pil_image()
+        scan.load()
+    except (pikepdf.PikepdfError, OSError, ValueError, NotImplementedError):
+        return None
+    return scan if scan.mode == mode else None
+
+
+def _rendered(page: Path, dpi: int) -> RenderedPage:
+    with Image.open(page) as image:
         width, height = image.size
-    return RenderedPage(path=png, width=width, height=height, dpi=dpi)
+    return RenderedPage(path=page, width=width, height=height, dpi=dpi)
 
 
 # --- PDF page analysis ----------------------------------------------------
@@ -289,9 +335,7 @@ def _full_page_scan_dpi(
 # --- TIFF, JPEG and PNG ----------------------------------------------------
 
 
-def _render_image_page(
-    path: Path, page_index: int, default_dpi: int, out_png: Path
-) -> RenderedPage:
+def _render_image_page(path: Path, page_index: int, default_dpi: int, out: Path) -> RenderedPage:
     try:
         with Image.open(path) as image:
             image.seek(page_index)
@@ -307,8 +351,8 @@ def _render_image_page(
         # Fax-style scans (e.g. 204×98 dpi): resample to square pixels.
         size = (round(page.width * dpi / x_dpi), round(page.height * dpi / y_dpi))
         page = page.resize(size, Image.Resampling.LANCZOS)
-    poppler.save_png(page, out_png, dpi)
-    return RenderedPage(path=out_png, width=page.width, height=page.height, dpi=dpi)
+    poppler.save_scratch_page(page, out, dpi)
+    return RenderedPage(path=out, width=page.width, height=page.height, dpi=dpi)
 
 
 def _stated_dpi(stated: object) -> tuple[float, float] | None:

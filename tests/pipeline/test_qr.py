@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.cleanup import to_grayscale
+from pipeline.cleanup import is_blank, overview, to_grayscale
 from pipeline.pages import turn_clockwise
 from pipeline.qr import decode_qr_codes
 from tests.pipeline.conftest import add_scan_noise, paste, qr_image, render_page, skew
@@ -19,6 +19,14 @@ LINK = "https://dichvucong.gov.vn/tra-cuu?ma=000.00.24.H47-250312-0047"
 def test_code_on_a_clean_rgb_page() -> None:
     page = render_page(2, qr_payload=LINK)
     assert decode_qr_codes(page.image) == (LINK,)
+
+
+def test_the_overview_made_for_the_blank_test_serves_the_search() -> None:
+    gray = to_grayscale(add_scan_noise(render_page(2, qr_payload=LINK).image))
+    small = overview(gray)
+    assert max(small.shape) < max(gray.shape)
+    assert not is_blank(small)
+    assert decode_qr_codes(gray, small) == (LINK,)
 
 
 @pytest.mark.parametrize(
