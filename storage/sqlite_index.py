@@ -219,7 +219,8 @@ class SqliteSearchIndex:
                 conn.execute("PRAGMA journal_mode = WAL")  # persistent, kept in the file
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version == 1:
-                self._upgrade_from_version_1()
+                with self._rebuild_lock():  # one process upgrades, the others wait
+                    self._upgrade_from_version_1()
             with self._transaction(write=True) as tx:
                 for sql in [*LIVE.create_sql(), *_INDEXES]:
                     tx.execute(sql)
@@ -227,9 +228,13 @@ class SqliteSearchIndex:
 
     def _upgrade_from_version_1(self) -> None:
         """Version 1 kept each record's JSON in ``records.record_json``:
-        rebuild the version-2 tables from it, in place."""
+        rebuild the current tables from it, in place, unless another process
+        already has. The caller holds the rebuild lock."""
+        with self._connection() as conn:
+            if conn.execute("PRAGMA user_version").fetchone()[0] != 1:
+                return
         log.info("Upgrading the search index %s to schema version %d", self.path, SCHEMA_VERSION)
-        self.rebuild(self._version_1_records())
+        self._rebuild_holding_lock(self._version_1_records())
 
     def _version_1_records(self) -> Iterator[Record]:
         last = ""
@@ -279,23 +284,26 @@ class SqliteSearchIndex:
         one transaction. Writes made to the live tables meanwhile are lost,
         as with an Elasticsearch alias swap. One rebuild at a time per file."""
         with self._rebuild_lock(), self._errors("rebuild"):
+            return self._rebuild_holding_lock(records)
+
+    def _rebuild_holding_lock(self, records: Iterable[Record]) -> int:
+        self._drop(NEXT)
+        with self._transaction(write=True) as tx:
+            for sql in NEXT.create_sql():
+                tx.execute(sql)
+        try:
+            result = self._write(records, NEXT)
+        except BaseException:
             self._drop(NEXT)
-            with self._transaction(write=True) as tx:
-                for sql in NEXT.create_sql():
-                    tx.execute(sql)
-            try:
-                result = self._write(records, NEXT)
-            except BaseException:
-                self._drop(NEXT)
-                raise
-            with self._transaction(write=True) as tx:
-                for live in LIVE.all():
-                    tx.execute(f"DROP TABLE IF EXISTS {live}")
-                for new, live in zip(NEXT.all(), LIVE.all(), strict=True):
-                    tx.execute(f"ALTER TABLE {new} RENAME TO {live}")
-                for sql in _INDEXES:
-                    tx.execute(sql)
-                tx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            raise
+        with self._transaction(write=True) as tx:
+            for live in LIVE.all():
+                tx.execute(f"DROP TABLE IF EXISTS {live}")
+            for new, live in zip(NEXT.all(), LIVE.all(), strict=True):
+                tx.execute(f"ALTER TABLE {new} RENAME TO {live}")
+            for sql in _INDEXES:
+                tx.execute(sql)
+            tx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         log.info("Rebuilt %s with %d records", self.path, result.indexed)
         return result.indexed
 
