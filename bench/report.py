@@ -37,7 +37,10 @@ def render(results: dict[str, Any]) -> str:
         "",
         f"Produced by `{results['command']}` (`bench/run.py`) on {results['started_at']}, "
         f"in {results['duration_seconds'] / 60:.1f} minutes. Every figure below is in "
-        "`bench/results.json`, written by the same run.",
+        "`bench/results.json`, written by the same run. To reproduce: `make bench` (it "
+        "installs the `bench` extra, OCRmyPDF included, and starts Elasticsearch with "
+        "`make services` when it is down); `.venv/bin/python bench/run.py --render-only` "
+        "rewrites this file from `bench/results.json` without measuring.",
         "",
         f"Machine: {machine['nproc']} cores, {machine['cpu_model']}, "
         f"{machine['memory_gib']} GiB; Linux {machine['kernel']}, Python {machine['python']}, "
