@@ -389,13 +389,6 @@ class SqliteSearchIndex:
 _LISTING_SQL = f"""SELECT {_HIT_COLUMNS} FROM records r WHERE {{where}}
     ORDER BY r.issue_date DESC, r.record_id LIMIT :limit OFFSET :offset"""
 
-# Facets of every record, each count on its column's index.
-_ALL_FACETS_SQL = """SELECT 'total', '', COUNT(*) FROM records
-    UNION ALL SELECT 'document_type', document_type, COUNT(*) FROM records GROUP BY document_type
-    UNION ALL SELECT 'unit', unit, COUNT(*) FROM records WHERE unit != '' GROUP BY unit
-    UNION ALL SELECT 'year', issue_year, COUNT(*) FROM records
-        WHERE issue_year IS NOT NULL GROUP BY issue_year"""
-
 # Records with a page that matches, and passing the filters. The full-text
 # match gives page row ids, whose high bits are the record's rid.
 _MATCHED_SQL = f"""SELECT * FROM records r
@@ -410,16 +403,24 @@ _RANKED_PAGES_SQL = f"""SELECT f.rowid AS page_id, -bm25(pages_fts) AS score
     ORDER BY score DESC, r.record_id, f.rowid LIMIT :pages"""
 
 
-def _facets_sql(matched: str) -> str:
-    """Total and facet counts over the records ``matched`` selects, one row
-    per (facet, value, count)."""
-    return f"""WITH matched AS MATERIALIZED ({matched})
-        SELECT 'total', '', COUNT(*) FROM matched
-        UNION ALL SELECT 'document_type', document_type, COUNT(*) FROM matched
+def _facet_counts(table: str) -> str:
+    """Total and facet counts over the records in ``table``, one row per
+    (facet, value, count)."""
+    return f"""SELECT 'total', '', COUNT(*) FROM {table}
+        UNION ALL SELECT 'document_type', document_type, COUNT(*) FROM {table}
             GROUP BY document_type
-        UNION ALL SELECT 'unit', unit, COUNT(*) FROM matched WHERE unit != '' GROUP BY unit
-        UNION ALL SELECT 'year', issue_year, COUNT(*) FROM matched
+        UNION ALL SELECT 'unit', unit, COUNT(*) FROM {table} WHERE unit != '' GROUP BY unit
+        UNION ALL SELECT 'year', issue_year, COUNT(*) FROM {table}
             WHERE issue_year IS NOT NULL GROUP BY issue_year"""
+
+
+def _facets_sql(matched: str) -> str:
+    """Facet counts over the records ``matched`` selects, taken once."""
+    return f"WITH matched AS MATERIALIZED ({matched}) {_facet_counts('matched')}"
+
+
+# Facets of every record, each count on its column's index.
+_ALL_FACETS_SQL = _facet_counts("records")
 
 
 def _ranked_hits(
@@ -433,7 +434,7 @@ def _ranked_hits(
     batches until ``wanted`` distinct records are seen or none are left.
     """
     sql = _RANKED_PAGES_SQL.format(where=where)
-    pages = max(wanted, 1) * RANKED_PAGES_PER_HIT
+    pages = wanted * RANKED_PAGES_PER_HIT
     while True:
         rows = conn.execute(sql, params | {"pages": pages}).fetchall()
         best: dict[int, tuple[int, float]] = {}
