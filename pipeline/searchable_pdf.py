@@ -11,7 +11,8 @@ from __future__ import annotations
 import io
 import os
 import threading
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import img2pdf
@@ -20,9 +21,7 @@ import pikepdf
 from pipeline.qpdf import join_pages
 from sohoa.errors import ProcessingError
 
-# Source files held open at once while merging (pikepdf copies stream data
-# lazily, so every source stays open until the result is written).
-_TEXT_LAYER_PREFIX = "OCR"
+_TEXT_LAYER_PREFIX = "OCR"  # name of the text layer's Form XObject
 
 
 def compose_page_pdf(image_jpeg: Path, text_only_pdf: Path | None, dpi: int, out_pdf: Path) -> Path:
@@ -54,7 +53,12 @@ def compose_page_pdf(image_jpeg: Path, text_only_pdf: Path | None, dpi: int, out
                 raise ProcessingError(
                     f"Cannot read the OCR text layer {text_only_pdf.name}: {exc}"
                 ) from exc
-        _save_atomically(pdf, out_pdf)
+        with _written_atomically(out_pdf) as partial:
+            pdf.save(
+                partial,
+                object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                deterministic_id=True,
+            )
     return out_pdf
 
 
@@ -95,31 +99,18 @@ def merge_pdfs(pages: list[Path], out_pdf: Path, timeout: float = 600.0) -> Path
     if not pages:
         raise ProcessingError(f"No pages to put into {out_pdf.name}")
     out_pdf.parent.mkdir(parents=True, exist_ok=True)
-    partial = _partial_path(out_pdf)
-    try:
+    with _written_atomically(out_pdf) as partial:
         join_pages(pages, partial, timeout)
-        with partial.open("rb") as written:
-            os.fsync(written.fileno())
-        partial.replace(out_pdf)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
     return out_pdf
 
 
-def _partial_path(out_pdf: Path) -> Path:
-    return out_pdf.with_name(f".{out_pdf.name}.{os.getpid()}-{threading.get_ident()}.partial")
-
-
-def _save_atomically(pdf: pikepdf.Pdf, out_pdf: Path) -> None:
-    """Save to a temporary file beside ``out_pdf``, flush it to disk, rename."""
-    partial = _partial_path(out_pdf)
+@contextmanager
+def _written_atomically(out_pdf: Path) -> Iterator[Path]:
+    """A temporary path beside ``out_pdf`` to write; once written it is
+    flushed to disk and renamed to ``out_pdf``, and removed on error."""
+    partial = out_pdf.with_name(f".{out_pdf.name}.{os.getpid()}-{threading.get_ident()}.partial")
     try:
-        pdf.save(
-            partial,
-            object_stream_mode=pikepdf.ObjectStreamMode.generate,
-            deterministic_id=True,
-        )
+        yield partial
         with partial.open("rb") as written:
             os.fsync(written.fileno())
         partial.replace(out_pdf)
