@@ -104,7 +104,14 @@ def test_killed_mid_batch_then_rerun_loses_nothing_and_duplicates_nothing(sohoa_
     env = {**os.environ, "SOHOA_DATA_DIR": str(data), "SOHOA_WORKERS": "1"}
     command = [str(Path(sys.executable).with_name("sohoa")), "ingest", str(inbox), "--json"]
 
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Its own process group, so the kill takes Prefect's server child too, as a crash would.
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 600
     while not list((data / "objects").glob("records/*/manifest.json")):
         assert process.poll() is None, (
@@ -112,7 +119,7 @@ def test_killed_mid_batch_then_rerun_loses_nothing_and_duplicates_nothing(sohoa_
         )
         assert time.monotonic() < deadline
         time.sleep(0.2)
-    process.send_signal(signal.SIGKILL)
+    os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert batch.exists(), "the batch must stay in the inbox until every record is stored"
 
