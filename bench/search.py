@@ -39,7 +39,7 @@ from sohoa.settings import Settings
 from storage.elastic_index import ElasticsearchIndex
 from storage.protocols import SearchIndex
 from storage.records import parse_query
-from storage.sqlite_index import SqliteSearchIndex
+from storage.sqlite_index import SqliteSearchIndex, fts_match
 
 SEED = 777
 DOCUMENTS_PER_KIND = 12
@@ -380,8 +380,7 @@ def sqlite_ranking_cost(path: Path, queries: dict[str, SearchQuery]) -> dict[str
             terms = parse_query(query.text)
             if terms.empty:
                 continue
-            clauses = [(word,) for word in terms.words] + list(terms.phrases)
-            match = " ".join('"' + " ".join(clause) + '"' for clause in clauses)
+            match = fts_match(terms)
             costs[name] = {
                 "match_only": _median_ms(partial(_rows, conn, _COUNT_PAGES, match)),
                 "bm25_all_matches": _median_ms(partial(_rows, conn, _RANK_PAGES, match)),

@@ -368,7 +368,7 @@ class SqliteSearchIndex:
                 listed = f"SELECT * FROM records r WHERE {where}"
                 counts = tx.execute(_facets_sql(listed) if filters else _ALL_FACETS_SQL, params)
             else:
-                params["match"] = _fts_match(terms)
+                params["match"] = fts_match(terms)
                 hits = _ranked_hits(tx, where, params, query.offset + query.limit)[query.offset :]
                 matched = _MATCHED_SQL.format(where=where)
                 counts = tx.execute(_facets_sql(matched), params)
@@ -452,7 +452,7 @@ def _ranked_hits(
     return hits
 
 
-def _fts_match(terms: QueryTerms) -> str:
+def fts_match(terms: QueryTerms) -> str:
     """An FTS5 query: every word and phrase quoted (tokens are ``[0-9a-z]+``,
     so nothing the user typed is read as syntax), joined by implicit AND."""
     clauses = [(word,) for word in terms.words] + list(terms.phrases)
