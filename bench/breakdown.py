@@ -19,11 +19,11 @@ from pathlib import Path
 
 from bench.corpus import LIMITS, CorpusFile
 from bench.engines import RasterPage, tesseract_floor
-from pipeline import dossier
-from pipeline.metadata import extract_metadata, load_rules
-from pipeline.pages import PageOptions, process_page
-from pipeline.preflight import inspect_file
-from pipeline.rasterize import render_page
+from sohoa.pipeline import dossier
+from sohoa.pipeline.metadata import extract_metadata, load_rules
+from sohoa.pipeline.pages import PageOptions, process_page
+from sohoa.pipeline.preflight import inspect_file
+from sohoa.pipeline.rasterize import render_page
 from sohoa.samples import DPI
 
 _STAGE = re.compile(r"([\w+]+) (\d+\.\d+)s")
@@ -45,7 +45,7 @@ class _StageLog(logging.Handler):
 
 @contextmanager
 def _stage_log() -> Iterator[_StageLog]:
-    logger = logging.getLogger("pipeline.pages")
+    logger = logging.getLogger("sohoa.pipeline.pages")
     handler, level = _StageLog(), logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)

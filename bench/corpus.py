@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.engines import VENV_BIN, BenchError, RasterPage, run_program
-from pipeline.preflight import IntakeLimits, inspect_file
-from pipeline.rasterize import render_page
+from sohoa.pipeline.preflight import IntakeLimits, inspect_file
+from sohoa.pipeline.rasterize import render_page
 from sohoa.samples import DPI, distort, render_document
 from sohoa.samples import _save as save_scan  # the generator's own writer of scanned files
 

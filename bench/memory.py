@@ -141,9 +141,9 @@ def _child(*args: str) -> list[str]:
 def child_pages(source_path: Path, out_dir: Path, numbers: Sequence[int]) -> None:
     """A page worker: render and process each page (1-based) in turn, keeping
     the outputs and writing the processed pages to ``out_dir/pages.json``."""
-    from pipeline.pages import PageOptions, process_page
-    from pipeline.preflight import IntakeLimits, inspect_file
-    from pipeline.rasterize import render_page
+    from sohoa.pipeline.pages import PageOptions, process_page
+    from sohoa.pipeline.preflight import IntakeLimits, inspect_file
+    from sohoa.pipeline.rasterize import render_page
 
     limits = IntakeLimits(max_file_bytes=1 << 31, max_page_pixels=200_000_000, min_image_side=64)
     source = inspect_file(source_path, limits)
@@ -161,8 +161,8 @@ def child_pages(source_path: Path, out_dir: Path, numbers: Sequence[int]) -> Non
 
 def child_assemble(pages_json: Path, count: int, out_dir: Path) -> None:
     """The dossier steps over ``count`` pages, cycling through the processed ones."""
-    from pipeline import dossier
-    from pipeline.pages import ProcessedPage
+    from sohoa.pipeline import dossier
+    from sohoa.pipeline.pages import ProcessedPage
 
     known = [ProcessedPage.from_dict(d) for d in json.loads(pages_json.read_text("utf-8"))]
     pages = [known[i % len(known)] for i in range(count)]

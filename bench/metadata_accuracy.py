@@ -24,8 +24,8 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one core per worker, before tesseract starts
 
-from pipeline.metadata import PageText, extract_metadata, load_rules
-from pipeline.pages import PageOptions, process_page
+from sohoa.pipeline.metadata import PageText, extract_metadata, load_rules
+from sohoa.pipeline.pages import PageOptions, process_page
 from sohoa.samples import (
     KINDS,
     SCORED_FIELDS,

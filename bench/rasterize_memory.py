@@ -23,8 +23,8 @@ import img2pdf
 import psutil
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.preflight import IntakeLimits, inspect_file
-from pipeline.rasterize import render_page
+from sohoa.pipeline.preflight import IntakeLimits, inspect_file
+from sohoa.pipeline.rasterize import render_page
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 A4_AT_300 = (2480, 3508)

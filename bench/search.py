@@ -25,7 +25,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from models import (
+from sohoa.core.settings import Settings
+from sohoa.core.text import fold
+from sohoa.models import (
     DocumentType,
     FieldValue,
     OriginalFile,
@@ -33,13 +35,11 @@ from models import (
     Record,
     SearchQuery,
 )
-from pipeline.text import fold
 from sohoa.samples import KINDS, render_document
-from sohoa.settings import Settings
-from storage.elastic_index import ElasticsearchIndex
-from storage.protocols import SearchIndex
-from storage.records import parse_query
-from storage.sqlite_index import SqliteSearchIndex, fts_match
+from sohoa.storage.elastic_index import ElasticsearchIndex
+from sohoa.storage.protocols import SearchIndex
+from sohoa.storage.records import parse_query
+from sohoa.storage.sqlite_index import SqliteSearchIndex, fts_match
 
 SEED = 777
 DOCUMENTS_PER_KIND = 12

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.engines import BenchError, run_program
-from sohoa.settings import Settings, load_settings
+from sohoa.core.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 LIVE_ENV = REPO / ".services" / "live.env"

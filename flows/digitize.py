@@ -17,23 +17,23 @@ from prefect import flow, get_run_logger, task
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from flows import resources
-from models import BatchReport, FileOutcome, FileStatus, Record
-from models.records import record_id_for
-from pipeline import dossier as dossier_steps
-from pipeline import inbox
-from pipeline.metadata import extract_metadata, load_rules
-from pipeline.pages import PageOptions, ProcessedPage, process_page
-from pipeline.poppler import poppler_version
-from pipeline.preflight import IntakeLimits, SourceFile, inspect_file
-from pipeline.qpdf import qpdf_version
-from pipeline.rasterize import render_page
-from pipeline.tesseract import check_languages
-from sohoa.errors import InboxError, ProcessingError, RejectedInput
-from sohoa.settings import Settings
-from storage import keys
-from storage.archive import DossierOutputs, archive_dossier
-from storage.records import load_record
+from sohoa.core.errors import InboxError, ProcessingError, RejectedInput
+from sohoa.core.settings import Settings
+from sohoa.flows import resources
+from sohoa.models import BatchReport, FileOutcome, FileStatus, Record
+from sohoa.models.records import record_id_for
+from sohoa.pipeline import dossier as dossier_steps
+from sohoa.pipeline import inbox
+from sohoa.pipeline.metadata import extract_metadata, load_rules
+from sohoa.pipeline.pages import PageOptions, ProcessedPage, process_page
+from sohoa.pipeline.poppler import poppler_version
+from sohoa.pipeline.preflight import IntakeLimits, SourceFile, inspect_file
+from sohoa.pipeline.qpdf import qpdf_version
+from sohoa.pipeline.rasterize import render_page
+from sohoa.pipeline.tesseract import check_languages
+from sohoa.storage import keys
+from sohoa.storage.archive import DossierOutputs, archive_dossier
+from sohoa.storage.records import load_record
 
 # Only tasks that talk to a storage service retry; their delays grow.
 IO_RETRY_DELAYS = [2.0, 10.0, 30.0]

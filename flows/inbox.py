@@ -8,10 +8,10 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from flows import resources
-from flows.digitize import check_tools, digitize_batch, task_runner_for
-from models import BatchReport
-from pipeline.inbox import find_ready_batches
+from sohoa.flows import resources
+from sohoa.flows.digitize import check_tools, digitize_batch, task_runner_for
+from sohoa.models import BatchReport
+from sohoa.pipeline.inbox import find_ready_batches
 
 
 @flow(name="poll-inbox", validate_parameters=False)

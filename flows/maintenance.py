@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
-from flows import resources
-from storage.records import iter_records
-from storage.verify import VerifyReport, verify_storage
+from sohoa.flows import resources
+from sohoa.storage.records import iter_records
+from sohoa.storage.verify import VerifyReport, verify_storage
 
 
 @flow(name="reindex", validate_parameters=False)

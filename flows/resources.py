@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from sohoa.settings import Settings, load_settings
-from storage.factory import open_object_store, open_search_index
-from storage.protocols import ObjectStore, SearchIndex
+from sohoa.core.settings import Settings, load_settings
+from sohoa.storage.factory import open_object_store, open_search_index
+from sohoa.storage.protocols import ObjectStore, SearchIndex
 
 
 @cache

@@ -1,8 +1,8 @@
 """Records, pages, metadata and batches: the one serialized form used by the
 manifest JSON, the index documents and the CLI's ``--json`` output."""
 
-from models.batch import BatchReport, FileOutcome, FileStatus
-from models.records import (
+from sohoa.models.batch import BatchReport, FileOutcome, FileStatus
+from sohoa.models.records import (
     DocumentType,
     FieldValue,
     OriginalFile,

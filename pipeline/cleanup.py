@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pipeline.deskew import downscale
+from sohoa.pipeline.deskew import downscale
 
 # Background is estimated on a copy whose longer side is this long, with a
 # max filter this wide: about 5 mm on A4, wider than any stroke of body text.

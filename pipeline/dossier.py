@@ -9,9 +9,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipeline.metadata import ExtractedMetadata, PageText
-from pipeline.pages import ProcessedPage
-from pipeline.searchable_pdf import compose_page_pdf, merge_pdfs
+from sohoa.pipeline.metadata import ExtractedMetadata, PageText
+from sohoa.pipeline.pages import ProcessedPage
+from sohoa.pipeline.searchable_pdf import compose_page_pdf, merge_pdfs
 
 
 def build_searchable_pdf(pages: Sequence[ProcessedPage], out_pdf: Path) -> Path:

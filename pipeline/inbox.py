@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sohoa.errors import InboxError
-from sohoa.fsutil import fsync_dir
+from sohoa.core.errors import InboxError
+from sohoa.core.fsutil import fsync_dir
 
 READY_MARKER = "READY"
 MANIFEST_NAME = "manifest.csv"

@@ -3,7 +3,7 @@ date, agency, citizen IDs, tax codes, phone numbers, names, dossier code.
 
 The vocabulary (label phrases, document-type titles and keywords, required
 fields) lives in ``metadata_rules.yaml``, which an office can copy and edit.
-Matching runs on a *view* of each page: folded by ``pipeline.text.fold`` (lower
+Matching runs on a *view* of each page: folded by ``sohoa.core.text.fold`` (lower
 case, no diacritics, "đ" as "d") and with O, l and I read as digits inside
 runs of digits. The view has exactly as many characters as the page text, so
 the offsets of a match in the view point at the same characters as printed,
@@ -23,9 +23,9 @@ from typing import Any
 
 import yaml
 
-from models import DocumentType, FieldValue
-from pipeline.text import fold
-from sohoa.errors import ConfigurationError
+from sohoa.core.errors import ConfigurationError
+from sohoa.core.text import fold
+from sohoa.models import DocumentType, FieldValue
 
 DEFAULT_RULES = Path(__file__).with_name("metadata_rules.yaml")
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pipeline import tesseract
-from pipeline.deskew import (
+from sohoa.pipeline import tesseract
+from sohoa.pipeline.deskew import (
     InkPoints,
     LineFit,
     SkewEstimate,
@@ -34,7 +34,7 @@ from pipeline.deskew import (
     ink_points,
     row_profile,
 )
-from pipeline.tesseract import Orientation
+from sohoa.pipeline.tesseract import Orientation
 
 # The text lines must be this much sharper along one axis than the other.
 MIN_AXIS_RATIO = 2.0

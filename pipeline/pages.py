@@ -23,13 +23,13 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from pipeline.cleanup import is_blank, overview, prepare_for_ocr, to_grayscale
-from pipeline.deskew import rotate_bound
-from pipeline.ocr import EMPTY_RESULT, OcrResult, parse_tsv
-from pipeline.orientation import detect_geometry
-from pipeline.qr import decode_qr_codes
-from pipeline.tesseract import run_ocr
-from sohoa.errors import ProcessingError
+from sohoa.core.errors import ProcessingError
+from sohoa.pipeline.cleanup import is_blank, overview, prepare_for_ocr, to_grayscale
+from sohoa.pipeline.deskew import rotate_bound
+from sohoa.pipeline.ocr import EMPTY_RESULT, OcrResult, parse_tsv
+from sohoa.pipeline.orientation import detect_geometry
+from sohoa.pipeline.qr import decode_qr_codes
+from sohoa.pipeline.tesseract import run_ocr
 
 log = logging.getLogger(__name__)
 

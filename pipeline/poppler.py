@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from sohoa.errors import MissingDependencyError, ProcessingError
+from sohoa.core.errors import MissingDependencyError, ProcessingError
 
 INSTALL_HINT = "Install poppler: apt-get install poppler-utils"
 _VERSION = re.compile(r"version\s+(\d+(?:\.\d+)+)")

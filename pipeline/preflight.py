@@ -19,8 +19,8 @@ from typing import Literal
 import pikepdf
 from PIL import Image, UnidentifiedImageError
 
-from pipeline import poppler
-from sohoa.errors import RejectedInput
+from sohoa.core.errors import RejectedInput
+from sohoa.pipeline import poppler
 
 SourceKind = Literal["pdf", "tiff", "jpeg", "png"]
 MEDIA_TYPES: dict[SourceKind, str] = {

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-from pipeline.cleanup import overview, to_grayscale
-from pipeline.deskew import downscale
+from sohoa.pipeline.cleanup import overview, to_grayscale
+from sohoa.pipeline.deskew import downscale
 
 A4_LONG_SIDE_MM = 297.0
 MIN_CODE_MM = 8.0

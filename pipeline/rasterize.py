@@ -20,9 +20,9 @@ import numpy as np
 import pikepdf
 from PIL import Image, ImageCms, ImageOps
 
-from pipeline import poppler
-from pipeline.preflight import SourceFile
-from sohoa.errors import ProcessingError
+from sohoa.core.errors import ProcessingError
+from sohoa.pipeline import poppler
+from sohoa.pipeline.preflight import SourceFile
 
 # Resolutions a real scan of a paper page can have; others are missing metadata.
 PLAUSIBLE_DPI = range(100, 1201)

@@ -18,8 +18,8 @@ from pathlib import Path
 import img2pdf
 import pikepdf
 
-from pipeline.qpdf import join_pages
-from sohoa.errors import ProcessingError
+from sohoa.core.errors import ProcessingError
+from sohoa.pipeline.qpdf import join_pages
 
 _TEXT_LAYER_PREFIX = "OCR"  # name of the text layer's Form XObject
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from sohoa.errors import MissingDependencyError, ProcessingError
+from sohoa.core.errors import MissingDependencyError, ProcessingError
 
 TESSERACT = "tesseract"
 MIN_MAJOR_VERSION = 4  # textonly_pdf and the LSTM engine

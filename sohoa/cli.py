@@ -18,9 +18,9 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sohoa import prefect_env
-from sohoa.errors import SohoaError
-from sohoa.settings import load_settings
+from sohoa.core.errors import SohoaError
+from sohoa.core.settings import load_settings
+from sohoa.flows import prefect_env
 
 console = Console(stderr=True)
 
@@ -34,8 +34,8 @@ def _dump(model: Any) -> Any:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from flows.digitize import add_progress_listener
-    from flows.inbox import poll_inbox
+    from sohoa.flows.digitize import add_progress_listener
+    from sohoa.flows.inbox import poll_inbox
 
     if args.json:
         reports = poll_inbox(str(args.inbox))
@@ -81,7 +81,7 @@ def _print_batch(report: Any) -> None:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from flows.inbox import poll_inbox
+    from sohoa.flows.inbox import poll_inbox
 
     interval = args.interval or load_settings().poll_seconds
     console.print(f"Watching {args.inbox} every {interval:g} s (Ctrl-C to stop)")
@@ -92,8 +92,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from flows import resources
-    from models import SearchQuery
+    from sohoa.flows import resources
+    from sohoa.models import SearchQuery
 
     query = SearchQuery(
         text=args.query,
@@ -120,8 +120,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from flows import resources
-    from storage.records import find_record_id, load_record
+    from sohoa.flows import resources
+    from sohoa.storage.records import find_record_id, load_record
 
     store = resources.object_store()
     record = load_record(store, find_record_id(store, args.record))
@@ -148,8 +148,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from flows import resources
-    from storage.records import iter_records
+    from sohoa.flows import resources
+    from sohoa.storage.records import iter_records
 
     types: Counter[str] = Counter()
     records = pages = review = 0
@@ -177,7 +177,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    from flows.maintenance import reindex
+    from sohoa.flows.maintenance import reindex
 
     count = reindex()
     _print_json({"reindexed": count}) if args.json else print(f"Reindexed {count} records")
@@ -185,7 +185,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from flows.maintenance import verify
+    from sohoa.flows.maintenance import verify
 
     report = verify()
     found = {"ok": report.ok, **dataclasses.asdict(report)}

@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from pipeline.text import fold
+from sohoa.core.text import fold
 
 
 def run_demo(root: Path, as_json: bool = False) -> int:
@@ -16,10 +16,10 @@ def run_demo(root: Path, as_json: bool = False) -> int:
     os.environ.setdefault("SOHOA_DATA_DIR", str(root / "data"))
     os.environ.setdefault("SOHOA_QUIET_SECONDS", "0")
 
-    from flows import resources
-    from flows.inbox import poll_inbox
+    from sohoa.flows import resources
+    from sohoa.flows.inbox import poll_inbox
     from sohoa.samples import generate_demo_inbox
-    from storage.records import load_record
+    from sohoa.storage.records import load_record
 
     batch = generate_demo_inbox(inbox)
     truth = json.loads(batch.parent.joinpath(f"{batch.name}.truth.json").read_text("utf-8"))
@@ -30,7 +30,7 @@ def run_demo(root: Path, as_json: bool = False) -> int:
 
     names = [n for t in truth.values() for n in t.get("metadata", {}).get("names", [])]
     query = fold(names[0]) if names else "nguyen"
-    from models import SearchQuery
+    from sohoa.models import SearchQuery
 
     results = resources.search_index().search(SearchQuery(text=query, limit=5))
     if as_json:

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from models import OriginalFile, PageRecord, Record
-from models.records import DocumentType, FieldValue
-from pipeline.inbox import DossierSpec
-from pipeline.pages import ProcessedPage
-from pipeline.preflight import SourceFile
-from storage import keys
-from storage.protocols import ObjectStore
-from storage.records import save_record
+from sohoa.models import OriginalFile, PageRecord, Record
+from sohoa.models.records import DocumentType, FieldValue
+from sohoa.pipeline.inbox import DossierSpec
+from sohoa.pipeline.pages import ProcessedPage
+from sohoa.pipeline.preflight import SourceFile
+from sohoa.storage import keys
+from sohoa.storage.protocols import ObjectStore
+from sohoa.storage.records import save_record
 
 _SUFFIX = {"pdf": ".pdf", "tiff": ".tif", "jpeg": ".jpg", "png": ".png"}
 

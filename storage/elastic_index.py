@@ -9,7 +9,7 @@ One top-level document per record, with its pages as ``nested`` documents:
 queries match words on a single page and return that page, while hit totals
 and facets count records exactly (the core server has no parent-join module,
 and cardinality aggregations are approximate). Diacritics are folded in Python
-(``pipeline.text``), so the folded tokens are indexed with the core
+(``sohoa.core.text``), so the folded tokens are indexed with the core
 ``whitespace`` analyzer and no analysis plugin is needed.
 
 Threading: the ``Elasticsearch`` client is thread-safe and shared; it is
@@ -37,12 +37,18 @@ from elasticsearch import (
     helpers,
 )
 
-from models import Record, SearchFacets, SearchHit, SearchQuery, SearchResults
-from pipeline.text import snippet
-from sohoa.errors import IndexUnavailable, StorageError
-from sohoa.settings import Settings
-from storage.protocols import BulkResult
-from storage.records import QueryTerms, active_filters, index_fields, page_documents, parse_query
+from sohoa.core.errors import IndexUnavailable, StorageError
+from sohoa.core.settings import Settings
+from sohoa.core.text import snippet
+from sohoa.models import Record, SearchFacets, SearchHit, SearchQuery, SearchResults
+from sohoa.storage.protocols import BulkResult
+from sohoa.storage.records import (
+    QueryTerms,
+    active_filters,
+    index_fields,
+    page_documents,
+    parse_query,
+)
 
 log = logging.getLogger(__name__)
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from sohoa.errors import ConfigurationError
-from sohoa.settings import Settings
-from storage.filesystem import FilesystemObjectStore
-from storage.protocols import ObjectStore, SearchIndex
-from storage.sqlite_index import SqliteSearchIndex
+from sohoa.core.errors import ConfigurationError
+from sohoa.core.settings import Settings
+from sohoa.storage.filesystem import FilesystemObjectStore
+from sohoa.storage.protocols import ObjectStore, SearchIndex
+from sohoa.storage.sqlite_index import SqliteSearchIndex
 
 STORAGE_EXAMPLES = "file:///srv/sohoa/objects or s3://sohoa-archive"
 INDEX_EXAMPLES = "sqlite:////srv/sohoa/index.sqlite3 or http://127.0.0.1:9200"
@@ -24,7 +24,7 @@ def open_object_store(settings: Settings) -> ObjectStore:
     if scheme == "file":
         return FilesystemObjectStore(file_url_path(url))
     if scheme == "s3":
-        from storage.minio_store import MinioObjectStore
+        from sohoa.storage.minio_store import MinioObjectStore
 
         return MinioObjectStore(settings)
     raise ConfigurationError(
@@ -41,7 +41,7 @@ def open_search_index(settings: Settings) -> SearchIndex:
     if scheme in ("http", "https"):
         if not urlsplit(url).hostname:
             raise ConfigurationError(f"SOHOA_INDEX={url!r} names no host; use {INDEX_EXAMPLES}.")
-        from storage.elastic_index import ElasticsearchIndex
+        from sohoa.storage.elastic_index import ElasticsearchIndex
 
         return ElasticsearchIndex(settings)
     raise ConfigurationError(

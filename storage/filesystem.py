@@ -31,9 +31,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-from sohoa.errors import IntegrityError, ObjectNotFound, StorageError
-from sohoa.fsutil import fsync_dir
-from storage.protocols import StoredObject
+from sohoa.core.errors import IntegrityError, ObjectNotFound, StorageError
+from sohoa.core.fsutil import fsync_dir
+from sohoa.storage.protocols import StoredObject
 
 SIDECAR_SUFFIX = ".sha256"
 _CHUNK = 1 << 20

@@ -30,9 +30,9 @@ from minio.commonconfig import ENABLED
 from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 from minio.versioningconfig import VersioningConfig
 
-from sohoa.errors import ConfigurationError, IntegrityError, ObjectNotFound, StorageError
-from sohoa.settings import Settings
-from storage.protocols import StoredObject
+from sohoa.core.errors import ConfigurationError, IntegrityError, ObjectNotFound, StorageError
+from sohoa.core.settings import Settings
+from sohoa.storage.protocols import StoredObject
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from models import Record, SearchQuery, SearchResults
+from sohoa.models import Record, SearchQuery, SearchResults
 
 
 @dataclass(frozen=True, slots=True)

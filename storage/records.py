@@ -8,7 +8,7 @@ contract suite in ``tests/contract`` checks them on each backend):
 
 * Query text is split by ``parse_query``: a quoted ``"phrase"`` is one
   clause of adjacent tokens, every other word is a clause of its own. Tokens
-  come from ``pipeline.text.search_tokens``, so case and diacritics are
+  come from ``sohoa.core.text.search_tokens``, so case and diacritics are
   ignored ("nguyen van a" finds "Nguyễn Văn A", "duong" finds "Đường").
   Stray quotes and operator characters are just separators: no query string
   can raise a syntax error.
@@ -16,7 +16,7 @@ contract suite in ``tests/contract`` checks them on each backend):
   prefixes or stemming). A record matches when any of its pages matches;
   results are records, one hit each.
 * A hit's ``page`` is its best-scoring page (the lowest page number among
-  equal scores) and its ``snippet`` is ``pipeline.text.snippet`` of that
+  equal scores) and its ``snippet`` is ``sohoa.core.text.snippet`` of that
   page's original text, so highlights keep their accents. Hits are ranked by
   BM25, ties broken by record_id; the order among different scores is
   backend-specific, the set of hits is not.
@@ -43,11 +43,11 @@ from itertools import islice
 
 from pydantic import ValidationError
 
-from models import Record, SearchQuery
-from pipeline.text import search_tokens, token_text
-from sohoa.errors import IntegrityError, ObjectNotFound
-from storage.keys import RECORDS, manifest_key, record_id_from_manifest_key
-from storage.protocols import ObjectStore
+from sohoa.core.errors import IntegrityError, ObjectNotFound
+from sohoa.core.text import search_tokens, token_text
+from sohoa.models import Record, SearchQuery
+from sohoa.storage.keys import RECORDS, manifest_key, record_id_from_manifest_key
+from sohoa.storage.protocols import ObjectStore
 
 MANIFEST_CONTENT_TYPE = "application/json"
 FILTER_NAMES = ("document_type", "unit", "dossier_code", "id_number", "date_from", "date_to")

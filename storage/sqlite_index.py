@@ -3,7 +3,7 @@
 ``SOHOA_INDEX=sqlite:///path/index.sqlite3``. Tables: ``records`` (one small
 row per record: integer ``rid``, the filter and facet fields), ``pages`` (the
 original text of each page that has words), ``pages_fts`` (FTS5 over the
-folded tokens of ``pipeline.text.token_text``) and ``id_numbers`` (rid per
+folded tokens of ``sohoa.core.text.token_text``) and ``id_numbers`` (rid per
 citizen id or tax code). A page's row id in ``pages`` and ``pages_fts`` is
 ``rid << PAGE_BITS | page``, so a full-text match names its record without
 a join. Search semantics are those of ``storage.records``.
@@ -39,11 +39,17 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from models import Record, SearchFacets, SearchHit, SearchQuery, SearchResults
-from pipeline.text import snippet
-from sohoa.errors import IndexUnavailable
-from storage.protocols import BulkResult
-from storage.records import QueryTerms, active_filters, index_fields, page_documents, parse_query
+from sohoa.core.errors import IndexUnavailable
+from sohoa.core.text import snippet
+from sohoa.models import Record, SearchFacets, SearchHit, SearchQuery, SearchResults
+from sohoa.storage.protocols import BulkResult
+from sohoa.storage.records import (
+    QueryTerms,
+    active_filters,
+    index_fields,
+    page_documents,
+    parse_query,
+)
 
 log = logging.getLogger(__name__)
 

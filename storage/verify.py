@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from models import Record
-from sohoa.errors import IntegrityError, ObjectNotFound
-from storage.keys import manifest_key
-from storage.protocols import ObjectStore, SearchIndex
-from storage.records import load_record, manifest_record_ids
+from sohoa.core.errors import IntegrityError, ObjectNotFound
+from sohoa.models import Record
+from sohoa.storage.keys import manifest_key
+from sohoa.storage.protocols import ObjectStore, SearchIndex
+from sohoa.storage.records import load_record, manifest_record_ids
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from sohoa import prefect_env
+from sohoa.flows import prefect_env
 from tests import live_services
 
 # Before any test module imports Prefect: the offline defaults the CLI uses, and a throwaway

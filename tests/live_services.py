@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from minio import Minio
 
-from sohoa.settings import Settings
+from sohoa.core.settings import Settings
 
 LIVE_ENV_FILE = Path(__file__).resolve().parents[1] / ".services" / "live.env"
 HEALTH_WAIT_SECONDS = 5.0

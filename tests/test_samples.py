@@ -15,8 +15,8 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from models import DocumentType
-from pipeline.text import fold
+from sohoa.core.text import fold
+from sohoa.models import DocumentType
 from sohoa.samples import (
     A4,
     CARD,
@@ -116,7 +116,7 @@ def test_unknown_kind_is_refused() -> None:
 
 
 def test_card_text_is_legible_to_tesseract(documents: dict[str, list], tmp_path: Path) -> None:
-    from pipeline.pages import PageOptions, process_page
+    from sohoa.pipeline.pages import PageOptions, process_page
 
     doc = documents["citizen_id_card"][0]
     doc.pages[0].save(tmp_path / "card.png", dpi=(300, 300))
@@ -280,7 +280,7 @@ def test_demo_inbox(tmp_path: Path) -> None:
 
 
 def test_scores_count_wrong_extra_values() -> None:
-    from models import FieldValue
+    from sohoa.models import FieldValue
 
     truth = render_document("receipt", random.Random(2)).truth
     scores = ExtractionScores()

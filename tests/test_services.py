@@ -11,7 +11,7 @@ import elasticsearch
 import pytest
 from elasticsearch import Elasticsearch
 
-from sohoa.settings import load_settings
+from sohoa.core.settings import load_settings
 from tests.live_services import minio_client
 
 pytestmark = pytest.mark.live

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from models import DocumentType, FieldValue, OriginalFile, PageRecord, Record
-from sohoa.settings import Settings, load_settings
-from storage.factory import open_object_store, open_search_index
-from storage.protocols import ObjectStore, SearchIndex
+from sohoa.core.settings import Settings, load_settings
+from sohoa.models import DocumentType, FieldValue, OriginalFile, PageRecord, Record
+from sohoa.storage.factory import open_object_store, open_search_index
+from sohoa.storage.protocols import ObjectStore, SearchIndex
 
 MINIO_TEST_BUCKET = "sohoa-contract"
 

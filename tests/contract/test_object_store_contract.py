@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from models import Record
-from sohoa.errors import IntegrityError, ObjectNotFound
-from storage.keys import manifest_key
-from storage.protocols import ObjectStore, StoredObject
-from storage.records import find_record_id, iter_records, load_record, save_record
+from sohoa.core.errors import IntegrityError, ObjectNotFound
+from sohoa.models import Record
+from sohoa.storage.keys import manifest_key
+from sohoa.storage.protocols import ObjectStore, StoredObject
+from sohoa.storage.records import find_record_id, iter_records, load_record, save_record
 from tests.contract.conftest import make_record
 
 PDF = "application/pdf"

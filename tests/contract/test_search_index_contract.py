@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from models import DocumentType, Record, SearchQuery, SearchResults
-from pipeline.text import snippet, token_text
-from storage.protocols import SearchIndex
-from storage.records import QueryTerms, parse_query
+from sohoa.core.text import snippet, token_text
+from sohoa.models import DocumentType, Record, SearchQuery, SearchResults
+from sohoa.storage.protocols import SearchIndex
+from sohoa.storage.records import QueryTerms, parse_query
 from tests.contract.conftest import INDEX_BACKENDS, fresh_index, load, make_record
 
 ANH = make_record(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flows import resources
+from sohoa.flows import resources
 
 REPO = Path(__file__).resolve().parents[2]
 

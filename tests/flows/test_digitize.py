@@ -14,12 +14,12 @@ from pathlib import Path
 import pikepdf
 from PIL import Image
 
-from flows import resources
-from flows.digitize import digitize_batch
-from models import FileStatus, SearchQuery
-from pipeline.text import fold
+from sohoa.core.text import fold
+from sohoa.flows import resources
+from sohoa.flows.digitize import digitize_batch
+from sohoa.models import FileStatus, SearchQuery
 from sohoa.samples import write_batch
-from storage.records import iter_records
+from sohoa.storage.records import iter_records
 from tests.flows.conftest import run_cli
 
 

@@ -23,12 +23,12 @@ import pytest
 from elasticsearch import Elasticsearch
 from minio.deleteobjects import DeleteObject
 
-from flows import resources
-from flows.inbox import poll_inbox
-from models import BatchReport, FileStatus
+from sohoa.core.settings import Settings
+from sohoa.flows import resources
+from sohoa.flows.inbox import poll_inbox
+from sohoa.models import BatchReport, FileStatus
 from sohoa.samples import GroundTruth, generate_demo_inbox
-from sohoa.settings import Settings
-from storage.minio_store import parse_storage_url
+from sohoa.storage.minio_store import parse_storage_url
 from tests import live_services
 
 REPO = Path(__file__).resolve().parents[2]

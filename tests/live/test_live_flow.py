@@ -23,16 +23,16 @@ import pikepdf
 import pytest
 from elasticsearch import Elasticsearch
 
-from flows import resources
-from flows.maintenance import reindex, verify
-from models import SearchFacets, SearchQuery, SearchResults
-from pipeline.text import fold, search_tokens
-from storage.factory import open_search_index
-from storage.keys import ORIGINALS
-from storage.minio_store import SHA256_HEADER, parse_storage_url
-from storage.records import iter_records, parse_query
-from storage.sqlite_index import SqliteSearchIndex
-from storage.verify import referenced_keys, verify_storage
+from sohoa.core.text import fold, search_tokens
+from sohoa.flows import resources
+from sohoa.flows.maintenance import reindex, verify
+from sohoa.models import SearchFacets, SearchQuery, SearchResults
+from sohoa.storage.factory import open_search_index
+from sohoa.storage.keys import ORIGINALS
+from sohoa.storage.minio_store import SHA256_HEADER, parse_storage_url
+from sohoa.storage.records import iter_records, parse_query
+from sohoa.storage.sqlite_index import SqliteSearchIndex
+from sohoa.storage.verify import referenced_keys, verify_storage
 from tests import live_services
 from tests.live.conftest import DemoIngest, run_services
 

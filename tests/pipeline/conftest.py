@@ -15,7 +15,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.deskew import rotate_bound
+from sohoa.pipeline.deskew import rotate_bound
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 A4_MM = (210.0, 297.0)

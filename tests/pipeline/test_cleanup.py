@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.cleanup import is_blank, prepare_for_ocr, to_grayscale
-from pipeline.ocr import parse_tsv
-from pipeline.tesseract import run_ocr
+from sohoa.pipeline.cleanup import is_blank, prepare_for_ocr, to_grayscale
+from sohoa.pipeline.ocr import parse_tsv
+from sohoa.pipeline.tesseract import run_ocr
 from tests.pipeline.conftest import (
     add_dark_edges,
     add_scan_noise,

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.cleanup import to_grayscale
-from pipeline.deskew import MAX_SKEW_DEGREES, estimate_skew, rotate_bound
+from sohoa.pipeline.cleanup import to_grayscale
+from sohoa.pipeline.deskew import MAX_SKEW_DEGREES, estimate_skew, rotate_bound
 from tests.pipeline.conftest import (
     add_dark_edges,
     add_scan_noise,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import inbox
-from sohoa.errors import InboxError
+from sohoa.core.errors import InboxError
+from sohoa.pipeline import inbox
 
 
 def _touch(path: Path, data: bytes = b"x", age: float = 0.0) -> Path:

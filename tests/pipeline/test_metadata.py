@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from models import DocumentType
-from pipeline.metadata import (
+from sohoa.core.errors import ConfigurationError
+from sohoa.models import DocumentType
+from sohoa.pipeline.metadata import (
     DEFAULT_RULES,
     ExtractedMetadata,
     MetadataRules,
@@ -18,7 +19,6 @@ from pipeline.metadata import (
     extract_metadata,
     load_rules,
 )
-from sohoa.errors import ConfigurationError
 from sohoa.samples import KINDS, SCORED_FIELDS, ExtractionScores, ocr_noise, render_document
 
 
@@ -370,7 +370,7 @@ TYPE_SNIPPETS = {
 def test_document_type_clean_and_without_diacritics(
     rules: MetadataRules, document_type: DocumentType
 ) -> None:
-    from pipeline.text import fold
+    from sohoa.core.text import fold
 
     text = TYPE_SNIPPETS[document_type]
     for variant in (text, fold(text).upper()):

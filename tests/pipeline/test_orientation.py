@@ -7,10 +7,10 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from pipeline.cleanup import to_grayscale
-from pipeline.deskew import ink_points
-from pipeline.orientation import detect_geometry, detect_rotation, line_asymmetry
-from pipeline.pages import turn_clockwise
+from sohoa.pipeline.cleanup import to_grayscale
+from sohoa.pipeline.deskew import ink_points
+from sohoa.pipeline.orientation import detect_geometry, detect_rotation, line_asymmetry
+from sohoa.pipeline.pages import turn_clockwise
 from tests.pipeline.conftest import (
     add_dark_edges,
     add_scan_noise,

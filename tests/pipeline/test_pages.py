@@ -11,9 +11,9 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from pipeline.cleanup import to_grayscale
-from pipeline.pages import PageOptions, ProcessedPage, process_page, turn_clockwise
-from sohoa.errors import ProcessingError
+from sohoa.core.errors import ProcessingError
+from sohoa.pipeline.cleanup import to_grayscale
+from sohoa.pipeline.pages import PageOptions, ProcessedPage, process_page, turn_clockwise
 from tests.pipeline.conftest import (
     add_dark_edges,
     add_scan_noise,

@@ -13,9 +13,9 @@ import pikepdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline import poppler
-from pipeline.preflight import IntakeLimits, SourceFile, inspect_file, sha256_file
-from sohoa.errors import RejectedInput
+from sohoa.core.errors import RejectedInput
+from sohoa.pipeline import poppler
+from sohoa.pipeline.preflight import IntakeLimits, SourceFile, inspect_file, sha256_file
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 LIMITS = IntakeLimits(max_file_bytes=50 << 20, max_page_pixels=50_000_000, min_image_side=64)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.cleanup import is_blank, overview, to_grayscale
-from pipeline.pages import turn_clockwise
-from pipeline.qr import decode_qr_codes
+from sohoa.pipeline.cleanup import is_blank, overview, to_grayscale
+from sohoa.pipeline.pages import turn_clockwise
+from sohoa.pipeline.qr import decode_qr_codes
 from tests.pipeline.conftest import add_scan_noise, paste, qr_image, render_page, skew
 
 RECEIPT = (

@@ -12,10 +12,10 @@ import pikepdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline import poppler
-from pipeline.preflight import IntakeLimits, SourceFile, inspect_file
-from pipeline.rasterize import RenderedPage, render_page
-from sohoa.errors import MissingDependencyError, ProcessingError
+from sohoa.core.errors import MissingDependencyError, ProcessingError
+from sohoa.pipeline import poppler
+from sohoa.pipeline.preflight import IntakeLimits, SourceFile, inspect_file
+from sohoa.pipeline.rasterize import RenderedPage, render_page
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 LIMITS = IntakeLimits(max_file_bytes=50 << 20, max_page_pixels=100_000_000, min_image_side=16)

@@ -9,8 +9,8 @@ import pikepdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline import poppler
-from pipeline.searchable_pdf import compose_page_pdf, merge_pdfs
+from sohoa.pipeline import poppler
+from sohoa.pipeline.searchable_pdf import compose_page_pdf, merge_pdfs
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 DPI = 200

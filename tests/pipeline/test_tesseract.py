@@ -10,19 +10,19 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from pipeline import tesseract
-from pipeline.cleanup import to_grayscale
-from pipeline.deskew import downscale
-from pipeline.ocr import parse_tsv
-from pipeline.pages import turn_clockwise
-from pipeline.tesseract import (
+from sohoa.core.errors import MissingDependencyError, ProcessingError
+from sohoa.pipeline import tesseract
+from sohoa.pipeline.cleanup import to_grayscale
+from sohoa.pipeline.deskew import downscale
+from sohoa.pipeline.ocr import parse_tsv
+from sohoa.pipeline.pages import turn_clockwise
+from sohoa.pipeline.tesseract import (
     Orientation,
     check_languages,
     detect_orientation,
     run_ocr,
     tesseract_version,
 )
-from sohoa.errors import MissingDependencyError, ProcessingError
 from tests.pipeline.conftest import blank_page, render_page, save_png
 
 TIMEOUT = 120.0

@@ -20,12 +20,12 @@ from typing import ClassVar
 import pytest
 from elasticsearch import Elasticsearch
 
-from models import DocumentType, FieldValue, PageRecord, Record, SearchQuery, SearchResults
-from sohoa.errors import IndexUnavailable, StorageError
-from sohoa.settings import Settings, load_settings
-from storage import elastic_index
-from storage.elastic_index import ElasticsearchIndex
-from storage.sqlite_index import SqliteSearchIndex
+from sohoa.core.errors import IndexUnavailable, StorageError
+from sohoa.core.settings import Settings, load_settings
+from sohoa.models import DocumentType, FieldValue, PageRecord, Record, SearchQuery, SearchResults
+from sohoa.storage import elastic_index
+from sohoa.storage.elastic_index import ElasticsearchIndex
+from sohoa.storage.sqlite_index import SqliteSearchIndex
 
 
 def make_record(name: str, pages: list[str], **fields: object) -> Record:

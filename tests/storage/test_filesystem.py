@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from sohoa.errors import ConfigurationError, IntegrityError, StorageError
-from sohoa.settings import load_settings
-from storage.factory import open_object_store
-from storage.filesystem import FilesystemObjectStore
-from storage.minio_store import MinioObjectStore
+from sohoa.core.errors import ConfigurationError, IntegrityError, StorageError
+from sohoa.core.settings import load_settings
+from sohoa.storage.factory import open_object_store
+from sohoa.storage.filesystem import FilesystemObjectStore
+from sohoa.storage.minio_store import MinioObjectStore
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from minio.deleteobjects import DeleteObject
 
-from sohoa.errors import ConfigurationError, IntegrityError, ObjectNotFound, StorageError
-from sohoa.settings import Settings, load_settings
-from storage.minio_store import PART_SIZE, MinioObjectStore, parse_storage_url
+from sohoa.core.errors import ConfigurationError, IntegrityError, ObjectNotFound, StorageError
+from sohoa.core.settings import Settings, load_settings
+from sohoa.storage.minio_store import PART_SIZE, MinioObjectStore, parse_storage_url
 from tests.live_services import minio_client
 
 

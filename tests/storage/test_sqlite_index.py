@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from models import Record, SearchQuery
-from sohoa.errors import ConfigurationError, IndexUnavailable
-from sohoa.settings import load_settings
-from storage.elastic_index import ElasticsearchIndex
-from storage.factory import open_search_index
-from storage.sqlite_index import SCHEMA_VERSION, SqliteSearchIndex
+from sohoa.core.errors import ConfigurationError, IndexUnavailable
+from sohoa.core.settings import load_settings
+from sohoa.models import Record, SearchQuery
+from sohoa.storage.elastic_index import ElasticsearchIndex
+from sohoa.storage.factory import open_search_index
+from sohoa.storage.sqlite_index import SCHEMA_VERSION, SqliteSearchIndex
 from tests.contract.conftest import make_record
 
 RECORDS = [
@@ -165,8 +165,8 @@ SEARCHER = textwrap.dedent(
     """
     import json, sys
     from pathlib import Path
-    from models import SearchQuery
-    from storage.sqlite_index import SqliteSearchIndex
+    from sohoa.models import SearchQuery
+    from sohoa.storage.sqlite_index import SqliteSearchIndex
 
     index = SqliteSearchIndex(Path(sys.argv[1]))
     stop = Path(sys.argv[2])

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from models import OriginalFile, PageRecord, Record
-from storage import keys
-from storage.filesystem import FilesystemObjectStore
-from storage.records import save_record
-from storage.sqlite_index import SqliteSearchIndex
-from storage.verify import VerifyReport, referenced_keys, verify_storage
+from sohoa.models import OriginalFile, PageRecord, Record
+from sohoa.storage import keys
+from sohoa.storage.filesystem import FilesystemObjectStore
+from sohoa.storage.records import save_record
+from sohoa.storage.sqlite_index import SqliteSearchIndex
+from sohoa.storage.verify import VerifyReport, referenced_keys, verify_storage
 
 Pair = tuple[FilesystemObjectStore, SqliteSearchIndex, list[Record]]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sohoa.errors import ConfigurationError
+from sohoa.core.errors import ConfigurationError
 
 DEFAULT_DATA_DIR = Path("data")
 

@@ -30,8 +30,8 @@ import numpy as np
 import qrcode
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from models import DocumentType
-from pipeline.text import fold
+from sohoa.core.text import fold
+from sohoa.models import DocumentType
 
 DPI = 300
 A4 = (2480, 3508)
