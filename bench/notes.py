@@ -190,7 +190,7 @@ def _search(met: bool, results: dict[str, Any]) -> str:
             "before that change, measured 1,301 ms p95 at 100,000 pages. Under 50 ms for "
             "queries matching tens of thousands of pages would need ranking that does not "
             "score every match (e.g. relevance only below a few thousand matches, newest "
-            "first above), a change of the search contract in `storage/records.py`: not "
+            "first above), a change of the search contract in `storage/search_semantics.py`: not "
             "taken, because both backends promise BM25 order and exact facets, and the "
             "Elasticsearch backend is the one meant for this size."
         )

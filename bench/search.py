@@ -38,7 +38,7 @@ from sohoa.models import (
 from sohoa.samples import KINDS, render_document
 from sohoa.storage.elastic_index import ElasticsearchIndex
 from sohoa.storage.protocols import SearchIndex
-from sohoa.storage.records import parse_query
+from sohoa.storage.search_semantics import parse_query
 from sohoa.storage.sqlite_index import SqliteSearchIndex, fts_match
 
 SEED = 777

@@ -20,7 +20,7 @@ from bench import engines
 from bench.corpus import Corpus, CorpusFile, rasterize
 from bench.engines import IngestTiming, RasterPage
 from sohoa.storage.filesystem import FilesystemObjectStore
-from sohoa.storage.records import iter_records
+from sohoa.storage.manifests import iter_records
 
 SLOWER_BY = 1.1
 OCRMYPDF_CONFIGS = {

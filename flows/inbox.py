@@ -8,7 +8,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 
-from sohoa.flows import resources
+from sohoa.app import backends
 from sohoa.flows.digitize import check_tools, digitize_batch, task_runner_for
 from sohoa.models import BatchReport
 from sohoa.pipeline.inbox import find_ready_batches
@@ -16,7 +16,7 @@ from sohoa.pipeline.inbox import find_ready_batches
 
 @flow(name="poll-inbox", validate_parameters=False)
 def poll_inbox(inbox: str) -> list[BatchReport]:
-    settings = resources.settings()
+    settings = backends.settings()
     check_tools(settings)
     batches = find_ready_batches(Path(inbox), settings.quiet_seconds)
     if batches:

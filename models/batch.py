@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from sohoa.core.errors import RejectCode
+
 
 class FileStatus(StrEnum):
     STORED = "stored"
@@ -20,6 +22,7 @@ class FileOutcome(BaseModel):
     status: FileStatus
     record_id: str | None = None
     duplicate_of: str | None = None
+    reject_code: RejectCode | None = None
     quarantine_reason: str | None = None
 
 
@@ -32,3 +35,6 @@ class BatchReport(BaseModel):
     records: tuple[str, ...] = ()
     pages: int = 0
     failed_reason: str | None = None
+    # Dossiers left in the inbox after a failure a later run can get past (a
+    # tool timeout on a busy machine): the batch stays for the next run.
+    kept_in_inbox: tuple[str, ...] = ()

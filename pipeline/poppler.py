@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from sohoa.core.errors import MissingDependencyError, ProcessingError
+from sohoa.core.errors import MissingDependencyError, ProcessingError, ProcessingTimeout
 
 INSTALL_HINT = "Install poppler: apt-get install poppler-utils"
 _VERSION = re.compile(r"version\s+(\d+(?:\.\d+)+)")
@@ -30,7 +30,7 @@ class PopplerError(ProcessingError):
     """A poppler program failed on a file."""
 
 
-class PopplerTimeout(PopplerError):
+class PopplerTimeout(PopplerError, ProcessingTimeout):
     """A poppler program ran past its timeout; a less busy machine may manage."""
 
     retryable = True

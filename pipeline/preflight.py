@@ -19,7 +19,7 @@ from typing import Literal
 import pikepdf
 from PIL import Image, UnidentifiedImageError
 
-from sohoa.core.errors import RejectedInput
+from sohoa.core.errors import RejectCode, RejectedInput
 from sohoa.pipeline import poppler
 
 SourceKind = Literal["pdf", "tiff", "jpeg", "png"]
@@ -35,7 +35,10 @@ _PDF_TAIL = 4096  # where the final "%%EOF" of a complete PDF must be
 _POINTS_PER_INCH = 72.0
 _PIL_PIXELS = re.compile(r"\((\d+) pixels\)")
 _REEXPORT = "Re-scan the document or export it again from the scanner software."
-_BOMB = ("decompression_bomb", f"Such a file is broken or hostile and is not opened. {_REEXPORT}")
+_BOMB = (
+    RejectCode.DECOMPRESSION_BOMB,
+    f"Such a file is broken or hostile and is not opened. {_REEXPORT}",
+)
 
 # Magic bytes of files people drop by mistake, to say what the file looks like.
 _LOOKALIKES: tuple[tuple[bytes, str], ...] = (
@@ -101,12 +104,12 @@ def inspect_file(path: Path, limits: IntakeLimits) -> SourceFile:
     size = path.stat().st_size
     if size == 0:
         raise RejectedInput(
-            "empty", f"{path.name} is empty (0 bytes): the scan or copy did not finish. "
+            RejectCode.EMPTY, f"{path.name} is empty (0 bytes): the scan or copy did not finish. "
             "Scan the document again."
         )  # fmt: skip
     if size > limits.max_file_bytes:
         raise RejectedInput(
-            "too_large",
+            RejectCode.TOO_LARGE,
             f"{path.name} is {_megabytes(size)}, over the {_megabytes(limits.max_file_bytes)} "
             "limit. Split it into smaller files or scan at a lower resolution.",
         )
@@ -115,7 +118,7 @@ def inspect_file(path: Path, limits: IntakeLimits) -> SourceFile:
     kind = sniff_kind(head)
     if kind is None:
         raise RejectedInput(
-            "unsupported_type",
+            RejectCode.UNSUPPORTED_TYPE,
             f"{path.name} is {describe_content(head)}, not a scan. "
             "Only PDF, TIFF, JPEG and PNG files can be digitized.",
         )
@@ -176,7 +179,7 @@ def _megabytes(size: int) -> str:
 
 
 def _corrupt(path: Path, what: str) -> RejectedInput:
-    return RejectedInput("corrupt", f"{path.name} is damaged: {what}. {_REEXPORT}")
+    return RejectedInput(RejectCode.CORRUPT, f"{path.name} is damaged: {what}. {_REEXPORT}")
 
 
 def _check_pdf(path: Path, size: int, limits: IntakeLimits) -> int:
@@ -195,7 +198,7 @@ def _check_pdf(path: Path, size: int, limits: IntakeLimits) -> int:
                 _check_pdf_page(path, number, page, limits)
     except pikepdf.PasswordError as exc:
         raise RejectedInput(
-            "encrypted",
+            RejectCode.ENCRYPTED,
             f"{path.name} is protected by a password that is needed to open it. "
             "Save or scan it again without an opening password.",
         ) from exc
@@ -224,12 +227,17 @@ def _check_pdf_page(path: Path, number: int, page: pikepdf.Page, limits: IntakeL
         limits,
         at=f" at {limits.render_dpi} dpi "
         f"({width_pt / _POINTS_PER_INCH * 2.54:.0f}×{height_pt / _POINTS_PER_INCH * 2.54:.0f} cm)",
-        over=("too_large", "Scan it in parts."),
+        over=(RejectCode.TOO_LARGE, "Scan it in parts."),
     )
 
 
 def _check_pixels(
-    where: str, size: tuple[int, int], limits: IntakeLimits, *, at: str, over: tuple[str, str]
+    where: str,
+    size: tuple[int, int],
+    limits: IntakeLimits,
+    *,
+    at: str,
+    over: tuple[RejectCode, str],
 ) -> None:
     """Reject a page over the pixel limit (with code and advice ``over``) or too small."""
     width, height = size
@@ -242,7 +250,7 @@ def _check_pixels(
         )
     if min(width, height) < limits.min_image_side:
         raise RejectedInput(
-            "too_small",
+            RejectCode.TOO_SMALL,
             f"{where} is only {width}×{height} pixels{at}, too small to read (at least "
             f"{limits.min_image_side} pixels a side). Scan the document at its real size "
             "and a normal resolution.",

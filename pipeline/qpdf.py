@@ -11,7 +11,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from sohoa.core.errors import MissingDependencyError, ProcessingError
+from sohoa.core.errors import MissingDependencyError, ProcessingError, ProcessingTimeout
 
 
 @cache
@@ -44,7 +44,7 @@ def join_pages(pages: list[Path], out_pdf: Path, timeout: float) -> Path:
         try:
             subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
         except subprocess.TimeoutExpired as exc:
-            raise ProcessingError(f"qpdf took over {timeout:g} s joining {out_pdf.name}") from exc
+            raise ProcessingTimeout(f"qpdf took over {timeout:g} s joining {out_pdf.name}") from exc
         except subprocess.CalledProcessError as exc:
             # Exit code 3 means warnings only: the output was written.
             if exc.returncode != 3:

@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from sohoa.core.errors import MissingDependencyError, ProcessingError
+from sohoa.core.errors import MissingDependencyError, ProcessingError, ProcessingTimeout
 
 TESSERACT = "tesseract"
 MIN_MAJOR_VERSION = 4  # textonly_pdf and the LSTM engine
@@ -75,7 +75,7 @@ def _run(
             f"Tesseract is not installed or not on PATH: {INSTALL_HINT}"
         ) from exc
     except subprocess.TimeoutExpired as exc:
-        raise ProcessingError(
+        raise ProcessingTimeout(
             f"Tesseract {what} took longer than {timeout:g} s and was stopped; "
             "check the page image or raise the OCR timeout."
         ) from exc

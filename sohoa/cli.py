@@ -18,6 +18,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from sohoa import __version__
 from sohoa.core.errors import SohoaError
 from sohoa.core.settings import load_settings
 from sohoa.flows import prefect_env
@@ -77,7 +78,11 @@ def _print_batch(report: Any) -> None:
     )
     for outcome in report.files:
         if outcome.status.value == "quarantined":
-            print(f"  quarantined {outcome.file}: {outcome.quarantine_reason}")
+            print(
+                f"  quarantined {outcome.file}: {outcome.reject_code}: {outcome.quarantine_reason}"
+            )
+    for kept in report.kept_in_inbox:
+        print(f"  kept in the inbox for the next run: {kept}")
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
@@ -92,7 +97,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from sohoa.flows import resources
+    from sohoa.app import records
     from sohoa.models import SearchQuery
 
     query = SearchQuery(
@@ -105,7 +110,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         id_number=args.id_number,
         limit=args.limit,
     )
-    results = resources.search_index().search(query)
+    results = records.search(query)
     if args.json:
         _print_json(_dump(results))
         return 0
@@ -120,18 +125,16 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from sohoa.flows import resources
-    from sohoa.storage.records import find_record_id, load_record
+    from sohoa.app import records
 
-    store = resources.object_store()
-    record = load_record(store, find_record_id(store, args.record))
+    record = records.open_record(args.record)
     if args.json:
         _print_json(_dump(record))
         return 0
     print(f"record         {record.record_id}")
-    print(f"type           {record.document_type.value}")
+    print(f"type           {record.document_type}")
     print(f"dossier        {record.dossier_code or '-'}   batch {record.batch_id}")
-    print(f"pdf            {store.url(record.searchable_pdf_key)}")
+    print(f"pdf            {records.object_link(record.searchable_pdf_key)}")
     for name, values in sorted(record.fields.items()):
         shown = ", ".join(f"{v.value} (p.{v.page}, {v.confidence:.2f})" for v in values)
         print(f"{name:<15}{shown}")
@@ -148,26 +151,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from sohoa.flows import resources
-    from sohoa.storage.records import iter_records
+    from sohoa.app.stats import archive_stats
 
-    types: Counter[str] = Counter()
-    records = pages = review = 0
-    confidence_sum = 0.0
-    for record in iter_records(resources.object_store()):
-        records += 1
-        pages += record.page_count
-        review += record.needs_review
-        confidence_sum += record.mean_ocr_confidence
-        types[record.document_type.value] += 1
-    stats = {
-        "records": records,
-        "pages": pages,
-        "needs_review": review,
-        "mean_ocr_confidence": round(confidence_sum / records, 1) if records else 0.0,
-        "indexed_records": resources.search_index().count(),
-        "document_types": dict(types.most_common()),
-    }
+    stats = dataclasses.asdict(archive_stats())
     if args.json:
         _print_json(stats)
     else:
@@ -216,6 +202,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sohoa", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"sohoa {__version__}")
     parser.add_argument("--verbose", action="store_true", help="show Prefect's INFO logs")
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -16,23 +16,21 @@ def run_demo(root: Path, as_json: bool = False) -> int:
     os.environ.setdefault("SOHOA_DATA_DIR", str(root / "data"))
     os.environ.setdefault("SOHOA_QUIET_SECONDS", "0")
 
-    from sohoa.flows import resources
+    from sohoa.app import backends
+    from sohoa.app import records as archive
     from sohoa.flows.inbox import poll_inbox
+    from sohoa.models import SearchQuery
     from sohoa.samples import generate_demo_inbox
-    from sohoa.storage.records import load_record
 
     batch = generate_demo_inbox(inbox)
     truth = json.loads(batch.parent.joinpath(f"{batch.name}.truth.json").read_text("utf-8"))
     reports = poll_inbox(str(inbox))
-    store = resources.object_store()
     record_ids = [o.record_id or o.duplicate_of for r in reports for o in r.files]
-    records = [load_record(store, rid) for rid in dict.fromkeys(filter(None, record_ids))]
+    records = [archive.open_record(rid) for rid in dict.fromkeys(filter(None, record_ids))]
 
     names = [n for t in truth.values() for n in t.get("metadata", {}).get("names", [])]
     query = fold(names[0]) if names else "nguyen"
-    from sohoa.models import SearchQuery
-
-    results = resources.search_index().search(SearchQuery(text=query, limit=5))
+    results = archive.search(SearchQuery(text=query, limit=5))
     if as_json:
         print(
             json.dumps(
@@ -64,6 +62,6 @@ def run_demo(root: Path, as_json: bool = False) -> int:
         snippet = hit.snippet.replace("<mark>", "[").replace("</mark>", "]")
         print(f"  {hit.record_id[:12]} page {hit.page}: {snippet}")
     print(
-        f"\nData in {resources.settings().data_dir}; processed batches in {inbox.parent}/processed"
+        f"\nData in {backends.settings().data_dir}; processed batches in {inbox.parent}/processed"
     )
     return 0

@@ -41,14 +41,8 @@ from sohoa.core.errors import IndexUnavailable, StorageError
 from sohoa.core.settings import Settings
 from sohoa.core.text import snippet
 from sohoa.models import Record, SearchFacets, SearchHit, SearchQuery, SearchResults
+from sohoa.storage import search_semantics as semantics
 from sohoa.storage.protocols import BulkResult
-from sohoa.storage.records import (
-    QueryTerms,
-    active_filters,
-    index_fields,
-    page_documents,
-    parse_query,
-)
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +70,7 @@ MAPPING: dict[str, Any] = {
         "issue_year": {"type": "keyword"},
         "page_count": {"type": "integer", "index": False},
         "preview_page": {"type": "integer", "index": False},
-        # Only the pages that hold words (storage.records.page_documents).
+        # Only the pages that hold words (storage.search_semantics.page_documents).
         "pages": {
             "type": "nested",
             "properties": {
@@ -95,24 +89,30 @@ INDEX_SETTINGS: dict[str, Any] = {
     "mapping.nested_objects.limit": 100_000,  # pages per record
 }
 
-_FILTERS = {
-    "document_type": lambda v: {"term": {"document_type": v}},
-    "unit": lambda v: {"term": {"unit": v}},
-    "dossier_code": lambda v: {"term": {"dossier_code": v}},
-    "id_number": lambda v: {"term": {"id_numbers": v}},
-    "date_from": lambda v: {"range": {"issue_date": {"gte": v}}},
-    "date_to": lambda v: {"range": {"issue_date": {"lte": v}}},
+# filter name -> (field, None for an exact term or the range bound)
+_FILTERS: dict[str, tuple[str, str | None]] = {
+    "document_type": ("document_type", None),
+    "unit": ("unit", None),
+    "dossier_code": ("dossier_code", None),
+    "id_number": ("id_numbers", None),
+    "date_from": ("issue_date", "gte"),
+    "date_to": ("issue_date", "lte"),
 }
+
+
+def _filter_clause(name: str, value: str) -> dict[str, Any]:
+    field, bound = _FILTERS[name]
+    return {"term": {field: value}} if bound is None else {"range": {field: {bound: value}}}
 
 
 def record_document(record: Record) -> dict[str, Any]:
     """The one serialized form of a record in Elasticsearch."""
-    document = asdict(index_fields(record))
+    document = asdict(semantics.index_fields(record))
     document["issue_date"] = record.issue_date.isoformat() if record.issue_date else None
     document["id_numbers"] = list(document["id_numbers"])
     document["pages"] = [
         {"number": page.page, "text": page.text, "tokens": page.tokens}
-        for page in page_documents(record)
+        for page in semantics.page_documents(record)
     ]
     return document
 
@@ -348,8 +348,10 @@ class ElasticsearchIndex:
 
     def search(self, query: SearchQuery) -> SearchResults:
         client = self._ready()
-        terms = parse_query(query.text)
-        filters = [_FILTERS[name](value) for name, value in active_filters(query).items()]
+        terms = semantics.parse_query(query.text)
+        filters = [
+            _filter_clause(name, value) for name, value in semantics.active_filters(query).items()
+        ]
         if terms.empty:
             # A bool of only "should" clauses needs one to match: hence match_all.
             listing = {"must": [{"match_all": {}}], "should": [_first_page()]}
@@ -392,7 +394,7 @@ class ElasticsearchIndex:
                 self._client = None
 
 
-def _best_page(terms: QueryTerms) -> dict[str, Any]:
+def _best_page(terms: semantics.QueryTerms) -> dict[str, Any]:
     """Every word and phrase on one page; that page (the lowest number among
     equal scores) comes back as the inner hit."""
     clauses: list[dict[str, Any]] = []

@@ -6,7 +6,7 @@ original text of each page that has words), ``pages_fts`` (FTS5 over the
 folded tokens of ``sohoa.core.text.token_text``) and ``id_numbers`` (rid per
 citizen id or tax code). A page's row id in ``pages`` and ``pages_fts`` is
 ``rid << PAGE_BITS | page``, so a full-text match names its record without
-a join. Search semantics are those of ``storage.records``.
+a join. Search semantics are those of ``storage.search_semantics``.
 
 A search runs two statements in one snapshot: the matching records (the
 full-text match, then the filters) counted per facet, and the ranked pages.
@@ -42,14 +42,8 @@ from typing import Any
 from sohoa.core.errors import IndexUnavailable
 from sohoa.core.text import snippet
 from sohoa.models import Record, SearchFacets, SearchHit, SearchQuery, SearchResults
+from sohoa.storage import search_semantics as semantics
 from sohoa.storage.protocols import BulkResult
-from sohoa.storage.records import (
-    QueryTerms,
-    active_filters,
-    index_fields,
-    page_documents,
-    parse_query,
-)
 
 log = logging.getLogger(__name__)
 
@@ -360,8 +354,8 @@ class SqliteSearchIndex:
             last = rows[-1][0]
 
     def search(self, query: SearchQuery) -> SearchResults:
-        terms = parse_query(query.text)
-        filters = active_filters(query)
+        terms = semantics.parse_query(query.text)
+        filters = semantics.active_filters(query)
         where = " AND ".join(["1", *(_FILTER_SQL[name] for name in filters)])
         params: dict[str, Any] = dict(filters)
         with self._errors("search"), self._transaction(write=False) as tx:
@@ -458,7 +452,7 @@ def _ranked_hits(
     return hits
 
 
-def fts_match(terms: QueryTerms) -> str:
+def fts_match(terms: semantics.QueryTerms) -> str:
     """An FTS5 query: every word and phrase quoted (tokens are ``[0-9a-z]+``,
     so nothing the user typed is read as syntax), joined by implicit AND."""
     clauses = [(word,) for word in terms.words] + list(terms.phrases)
@@ -487,7 +481,7 @@ def _hit(
 def _upsert(conn: sqlite3.Connection, record: Record, tables: _Tables) -> None:
     """Replace everything indexed for the record with its current content."""
     _delete(conn, record.record_id, tables)
-    fields = asdict(index_fields(record))
+    fields = asdict(semantics.index_fields(record))
     id_numbers = fields.pop("id_numbers")
     fields["issue_date"] = record.issue_date.isoformat() if record.issue_date else None
     columns = ", ".join(fields)
@@ -497,7 +491,7 @@ def _upsert(conn: sqlite3.Connection, record: Record, tables: _Tables) -> None:
     )
     rid = cursor.lastrowid
     assert rid is not None
-    for doc in page_documents(record):
+    for doc in semantics.page_documents(record):
         row_id = page_id(rid, doc.page)
         conn.execute(
             f"INSERT INTO {tables.pages} (page_id, text) VALUES (?, ?)", (row_id, doc.text)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from sohoa.core.errors import IntegrityError, ObjectNotFound
 from sohoa.models import Record
 from sohoa.storage.keys import manifest_key
+from sohoa.storage.manifests import load_record, manifest_record_ids
 from sohoa.storage.protocols import ObjectStore, SearchIndex
-from sohoa.storage.records import load_record, manifest_record_ids
 
 log = logging.getLogger(__name__)
 

@@ -4,6 +4,21 @@ the CLI turns these into exit codes."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class RejectCode(StrEnum):
+    """Why a file went to quarantine, for machines; the message is for people."""
+
+    EMPTY = "empty"
+    TOO_LARGE = "too_large"
+    UNSUPPORTED_TYPE = "unsupported_type"
+    CORRUPT = "corrupt"
+    ENCRYPTED = "encrypted"
+    DECOMPRESSION_BOMB = "decompression_bomb"
+    TOO_SMALL = "too_small"
+    PROCESSING_FAILED = "processing_failed"
+
 
 class SohoaError(Exception):
     exit_code = 1
@@ -31,13 +46,20 @@ class InboxError(SohoaError):
 class RejectedInput(SohoaError):
     """This file cannot be digitized; it goes to quarantine with ``reason``."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: RejectCode, message: str) -> None:
         super().__init__(message)
         self.code = code
 
 
 class ProcessingError(SohoaError):
     """A page could not be processed for a reason other than its input."""
+
+
+class ProcessingTimeout(ProcessingError):
+    """A tool (tesseract, poppler) ran out of time: on a busy machine a retry can
+    succeed, so the page is retried and its file never quarantined for it."""
+
+    retryable = True
 
 
 class StorageError(SohoaError):

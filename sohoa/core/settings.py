@@ -4,6 +4,7 @@ from the environment only and are never printed."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from functools import cached_property
@@ -18,7 +19,7 @@ DEFAULT_DATA_DIR = Path("data")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="forbid", frozen=True)
 
     data_dir: Path = DEFAULT_DATA_DIR
     # file:///path (default: <data_dir>/objects) or s3://bucket
@@ -81,6 +82,15 @@ class Settings(BaseSettings):
         return configured if configured is not None else inbox.absolute().parent / name
 
 
+def _refuse_unknown_keys(values: dict[str, object], path: Path) -> None:
+    """A misspelt key would otherwise leave its setting at the default, unnoticed."""
+    for key in values:
+        if key not in Settings.model_fields:
+            close = difflib.get_close_matches(key, Settings.model_fields, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigurationError(f"Unknown setting {key!r} in {path}{hint}")
+
+
 def load_settings(**overrides: object) -> Settings:
     values: dict[str, object] = {}
     config_file = os.environ.get("SOHOA_CONFIG")
@@ -90,6 +100,7 @@ def load_settings(**overrides: object) -> Settings:
             values.update(tomllib.loads(path.read_text(encoding="utf-8")))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigurationError(f"Cannot read SOHOA_CONFIG file {path}: {exc}") from exc
+        _refuse_unknown_keys(values, path)
         # The environment wins over the file.
         values = {k: v for k, v in values.items() if f"SOHOA_{k.upper()}" not in os.environ}
     values.update({k: v for k, v in overrides.items() if v is not None})

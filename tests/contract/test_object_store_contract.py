@@ -13,8 +13,8 @@ import pytest
 from sohoa.core.errors import IntegrityError, ObjectNotFound
 from sohoa.models import Record
 from sohoa.storage.keys import manifest_key
+from sohoa.storage.manifests import find_record_id, iter_records, load_record, save_record
 from sohoa.storage.protocols import ObjectStore, StoredObject
-from sohoa.storage.records import find_record_id, iter_records, load_record, save_record
 from tests.contract.conftest import make_record
 
 PDF = "application/pdf"
@@ -199,7 +199,7 @@ def test_concurrent_writers(object_store: ObjectStore) -> None:
         assert object_store.verify(item.key)
 
 
-# -- manifests (storage.records), on every store -----------------------------
+# -- manifests (storage.manifests), on every store -----------------------------
 
 
 def with_id(record: Record, record_id: str) -> Record:

@@ -1,5 +1,5 @@
 """The ``SearchIndex`` contract, run on every index (see conftest). The
-semantics tested here are written down in ``storage/records.py``."""
+semantics tested here are written down in ``storage/search_semantics.py``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from sohoa.core.text import snippet, token_text
 from sohoa.models import DocumentType, Record, SearchQuery, SearchResults
 from sohoa.storage.protocols import SearchIndex
-from sohoa.storage.records import QueryTerms, parse_query
+from sohoa.storage.search_semantics import QueryTerms, parse_query
 from tests.contract.conftest import INDEX_BACKENDS, fresh_index, load, make_record
 
 ANH = make_record(

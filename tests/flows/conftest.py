@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sohoa.flows import resources
+from sohoa.app import backends
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,9 +23,9 @@ def sohoa_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     for name in ("SOHOA_STORAGE", "SOHOA_INDEX", "SOHOA_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     (tmp_path / "inbox").mkdir()
-    resources.reset()
+    backends.reset()
     yield tmp_path
-    resources.reset()
+    backends.reset()
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

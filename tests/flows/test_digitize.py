@@ -14,12 +14,12 @@ from pathlib import Path
 import pikepdf
 from PIL import Image
 
+from sohoa.app import backends
 from sohoa.core.text import fold
-from sohoa.flows import resources
 from sohoa.flows.digitize import digitize_batch
 from sohoa.models import FileStatus, SearchQuery
 from sohoa.samples import write_batch
-from sohoa.storage.records import iter_records
+from sohoa.storage.manifests import iter_records
 from tests.flows.conftest import run_cli
 
 
@@ -57,19 +57,19 @@ def test_batch_with_bad_inputs_stores_the_rest_and_quarantines_each_reject(
     assert not batch.exists() and Path(report.destination).parent.name == "processed"
     for name, code in expected_rejects.items():
         assert by_file[name].status is FileStatus.QUARANTINED
-        assert by_file[name].quarantine_reason.startswith(code), by_file[name]
+        assert by_file[name].reject_code == code, by_file[name]
         reason_file = sohoa_home / "quarantine" / "batch-1" / f"{name}.reason.txt"
         assert reason_file.read_text(encoding="utf-8").startswith(code)
     stored = [o for o in report.files if o.status is FileStatus.STORED]
     assert len(stored) == 3 and len(report.records) == 3
 
-    records = {r.record_id: r for r in iter_records(resources.object_store())}
+    records = {r.record_id: r for r in iter_records(backends.object_store())}
     assert set(records) == set(report.records)
-    index = resources.search_index()
+    index = backends.search_index()
     for name, doc_truth in truth.documents.items():
         record = records[by_file[name].record_id]
         assert record.page_count == len(doc_truth.pages)
-        assert resources.object_store().exists(record.searchable_pdf_key)
+        assert backends.object_store().exists(record.searchable_pdf_key)
         for person in doc_truth.metadata.get("names") or []:
             hits = index.search(SearchQuery(text=fold(person))).hits
             assert record.record_id in {h.record_id for h in hits}, (person, name)

@@ -23,8 +23,8 @@ import pytest
 from elasticsearch import Elasticsearch
 from minio.deleteobjects import DeleteObject
 
+from sohoa.app import backends
 from sohoa.core.settings import Settings
-from sohoa.flows import resources
 from sohoa.flows.inbox import poll_inbox
 from sohoa.models import BatchReport, FileStatus
 from sohoa.samples import GroundTruth, generate_demo_inbox
@@ -75,12 +75,12 @@ def live_settings(
         patch.delenv("SOHOA_CONFIG", raising=False)
         for variable, value in environment.items():
             patch.setenv(variable, value)
-        resources.reset()
-        settings = resources.settings()
+        backends.reset()
+        settings = backends.settings()
         try:
             yield settings
         finally:
-            resources.reset()
+            backends.reset()
             remove_bucket(settings)
             remove_alias_indices(settings)
 
@@ -106,7 +106,7 @@ def demo_ingest(
     assert all(o.status is FileStatus.STORED for o in report.files), report.files
     record_ids = {o.file: o.record_id or "" for o in report.files}
     assert set(record_ids) == set(truth) and len(set(record_ids.values())) == len(truth)
-    resources.search_index().refresh()
+    backends.search_index().refresh()
     return DemoIngest(live_settings, report, Path(report.destination), truth, record_ids)
 
 

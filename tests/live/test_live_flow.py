@@ -23,14 +23,15 @@ import pikepdf
 import pytest
 from elasticsearch import Elasticsearch
 
+from sohoa.app import backends
 from sohoa.core.text import fold, search_tokens
-from sohoa.flows import resources
 from sohoa.flows.maintenance import reindex, verify
 from sohoa.models import SearchFacets, SearchQuery, SearchResults
 from sohoa.storage.factory import open_search_index
 from sohoa.storage.keys import ORIGINALS
+from sohoa.storage.manifests import iter_records
 from sohoa.storage.minio_store import SHA256_HEADER, parse_storage_url
-from sohoa.storage.records import iter_records, parse_query
+from sohoa.storage.search_semantics import parse_query
 from sohoa.storage.sqlite_index import SqliteSearchIndex
 from sohoa.storage.verify import referenced_keys, verify_storage
 from tests import live_services
@@ -118,7 +119,7 @@ def test_demo_batch_is_stored_in_minio_and_found_in_elasticsearch(
     demo_ingest: DemoIngest,
 ) -> None:
     settings = demo_ingest.settings
-    store = resources.object_store()
+    store = backends.object_store()
     client = live_services.minio_client(settings)
     bucket, _ = parse_storage_url(settings.storage_url)
     records = {r.record_id: r for r in iter_records(store)}
@@ -156,7 +157,7 @@ def test_demo_batch_is_stored_in_minio_and_found_in_elasticsearch(
     assert report.records_checked == len(records)
     assert report.objects_checked == len({k for r in records.values() for k in referenced_keys(r)})
 
-    index = resources.search_index()
+    index = backends.search_index()
     assert index.count() == len(records)
     searched = 0
     for name, value in identifying_texts(demo_ingest):
@@ -180,8 +181,8 @@ def test_sqlite_built_from_the_minio_manifests_gives_the_same_hits_as_elasticsea
     sqlite = SqliteSearchIndex(tmp_path / "index.sqlite3")
     sqlite.setup()
     try:
-        assert sqlite.index_records(iter_records(resources.object_store())).indexed == 6
-        elastic = resources.search_index()
+        assert sqlite.index_records(iter_records(backends.object_store())).indexed == 6
+        elastic = backends.search_index()
         queries = query_set(demo_ingest)
         narrowing = 0
         for search in queries:
@@ -243,7 +244,7 @@ def test_reindex_swaps_the_alias_while_searches_keep_answering(demo_ingest: Demo
     assert len(after) == 1 and after.isdisjoint(before), (before, after)
     assert re.fullmatch(rf"{re.escape(alias)}-v\d{{20}}", next(iter(after)))
     assert remaining == after, "the replaced indices are deleted"
-    assert hit_pages(resources.search_index().search(query())) == expected[query()]
+    assert hit_pages(backends.search_index().search(query())) == expected[query()]
 
 
 def _wait_for(condition: Callable[[], bool], seconds: float = 60) -> None:
@@ -259,8 +260,8 @@ def _wait_for(condition: Callable[[], bool], seconds: float = 60) -> None:
 def test_restart_of_both_servers_loses_nothing(demo_ingest: DemoIngest) -> None:
     settings = demo_ingest.settings
     queries = query_set(demo_ingest)
-    records_before = sorted(iter_records(resources.object_store()), key=lambda r: r.record_id)
-    answers_before = [comparable(s, resources.search_index().search(s)) for s in queries]
+    records_before = sorted(iter_records(backends.object_store()), key=lambda r: r.record_id)
+    answers_before = [comparable(s, backends.search_index().search(s)) for s in queries]
     health = [
         f"http://{settings.s3_endpoint}/minio/health/live",
         f"{settings.index_url}/_cluster/health",
@@ -272,8 +273,8 @@ def test_restart_of_both_servers_loses_nothing(demo_ingest: DemoIngest) -> None:
     finally:
         run_services("start")  # the rest of the suite needs them, whatever happened
 
-    resources.reset()
-    store, index = resources.object_store(), resources.search_index()
+    backends.reset()
+    store, index = backends.object_store(), backends.search_index()
     records_after = sorted(iter_records(store), key=lambda r: r.record_id)
     assert records_after == records_before
     report = verify_storage(store, index)

@@ -11,7 +11,7 @@ import pytest
 from sohoa.models import OriginalFile, PageRecord, Record
 from sohoa.storage import keys
 from sohoa.storage.filesystem import FilesystemObjectStore
-from sohoa.storage.records import save_record
+from sohoa.storage.manifests import save_record
 from sohoa.storage.sqlite_index import SqliteSearchIndex
 from sohoa.storage.verify import VerifyReport, referenced_keys, verify_storage
 

@@ -15,8 +15,8 @@ from sohoa.pipeline.inbox import DossierSpec
 from sohoa.pipeline.pages import ProcessedPage
 from sohoa.pipeline.preflight import SourceFile
 from sohoa.storage import keys
+from sohoa.storage.manifests import save_record
 from sohoa.storage.protocols import ObjectStore
-from sohoa.storage.records import save_record
 
 _SUFFIX = {"pdf": ".pdf", "tiff": ".tif", "jpeg": ".jpg", "png": ".png"}
 

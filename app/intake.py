@@ -1,0 +1,198 @@
+"""Intake: what happens to a batch folder, apart from the page work.
+
+A batch is planned (or moved to ``failed/`` when it cannot be read), each
+dossier's files are checked (rejects go to ``quarantine/``), a dossier's
+processed pages are finished into its derivatives, and the batch leaves the
+inbox only after every record in it is stored. The flow in
+``flows/digitize.py`` sequences these steps as Prefect tasks; nothing here
+knows about Prefect.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sohoa.app.archive import DossierOutputs
+from sohoa.core.errors import InboxError, RejectCode, RejectedInput
+from sohoa.core.settings import Settings
+from sohoa.models import BatchReport, FileOutcome, FileStatus
+from sohoa.models.records import record_id_for
+from sohoa.pipeline import dossier as dossier_steps
+from sohoa.pipeline import inbox
+from sohoa.pipeline.metadata import MetadataRules, extract_metadata
+from sohoa.pipeline.pages import PageOptions, ProcessedPage
+from sohoa.pipeline.preflight import IntakeLimits, SourceFile, inspect_file
+
+
+@dataclass(frozen=True, slots=True)
+class BatchFolders:
+    """Where a batch and its files go when they leave the inbox."""
+
+    processed: Path
+    failed: Path
+    quarantine: Path
+
+    @classmethod
+    def beside(cls, inbox_dir: Path, settings: Settings) -> BatchFolders:
+        return cls(
+            processed=settings.sibling_dir(inbox_dir, settings.processed_dir, "processed"),
+            failed=settings.sibling_dir(inbox_dir, settings.failed_dir, "failed"),
+            quarantine=settings.sibling_dir(inbox_dir, settings.quarantine_dir, "quarantine"),
+        )
+
+
+def intake_limits(settings: Settings) -> IntakeLimits:
+    return IntakeLimits(
+        max_file_bytes=settings.max_file_mb * 1024 * 1024,
+        max_page_pixels=settings.max_page_pixels,
+        min_image_side=settings.min_image_side,
+        render_dpi=settings.dpi,
+    )
+
+
+def page_options(settings: Settings, dpi: int) -> PageOptions:
+    """``dpi`` is the rendered page's own: images keep their native resolution."""
+    return PageOptions(
+        languages=settings.languages, dpi=dpi, ocr_timeout=settings.ocr_timeout_seconds
+    )
+
+
+def plan_or_fail(batch: Path, folders: BatchFolders) -> inbox.BatchPlan | BatchReport:
+    """The batch's dossiers, or, when the batch cannot be read at all (a broken
+    manifest), the report of its move to ``failed/`` with REASON.txt."""
+    try:
+        return inbox.plan_batch(batch)
+    except InboxError as exc:
+        target = inbox.fail_batch(batch, folders.failed, exc.message)
+        return BatchReport(batch_id=batch.name, destination=str(target), failed_reason=exc.message)
+
+
+@dataclass
+class CheckedDossier:
+    """A dossier whose files passed preflight; ``rejected`` names those that did not."""
+
+    spec: inbox.DossierSpec
+    sources: list[SourceFile] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+
+    @property
+    def record_id(self) -> str:
+        return record_id_for([source.sha256 for source in self.sources])
+
+
+@dataclass
+class BatchTally:
+    """What happened to each file of a batch, gathered while it runs."""
+
+    plan: inbox.BatchPlan
+    folders: BatchFolders
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    records: list[str] = field(default_factory=list)
+    pages: int = 0
+    seen: set[str] = field(default_factory=set)
+    kept_in_inbox: list[str] = field(default_factory=list)
+
+    def name(self, path: Path) -> str:
+        return path.relative_to(self.plan.path).as_posix()
+
+    def quarantine(self, path: Path, code: RejectCode, message: str) -> None:
+        """Move a file to quarantine with ``<name>.reason.txt`` for the operator."""
+        inbox.quarantine_file(path, self.plan.path, self.folders.quarantine, f"{code}: {message}")
+        self.outcomes.append(
+            FileOutcome(
+                file=self.name(path),
+                status=FileStatus.QUARANTINED,
+                reject_code=code,
+                quarantine_reason=message,
+            )
+        )
+
+    def stored(self, record_id: str, sources: Sequence[SourceFile], pages: int) -> None:
+        self.records.append(record_id)
+        self.pages += pages
+        self.outcomes += [
+            FileOutcome(file=self.name(s.path), status=FileStatus.STORED, record_id=record_id)
+            for s in sources
+        ]
+
+    def duplicates(self, record_id: str, sources: Sequence[SourceFile]) -> None:
+        self.outcomes += [
+            FileOutcome(file=self.name(s.path), status=FileStatus.DUPLICATE, duplicate_of=record_id)
+            for s in sources
+        ]
+
+    def keep_in_inbox(self, dossier: CheckedDossier, reason: str) -> None:
+        """A failure that a later run can get past: the files stay where they are."""
+        self.kept_in_inbox.append(f"{dossier.spec.name}: {reason}")
+
+
+def check_dossier(
+    spec: inbox.DossierSpec, tally: BatchTally, limits: IntakeLimits
+) -> CheckedDossier:
+    """Preflight every file of a dossier; rejects go to quarantine at once."""
+    checked = CheckedDossier(spec)
+    for path in spec.files:
+        try:
+            checked.sources.append(inspect_file(path, limits))
+        except RejectedInput as exc:
+            tally.quarantine(path, exc.code, exc.message)
+            checked.rejected.append(tally.name(path))
+    return checked
+
+
+def finish_dossier(
+    dossier: CheckedDossier,
+    pages: Sequence[ProcessedPage],
+    page_sources: Sequence[str],
+    record_dir: Path,
+    rules: MetadataRules,
+    review_min_confidence: float,
+) -> DossierOutputs:
+    """A dossier's derivatives from its processed pages: the searchable PDF,
+    the OCR JSON, the metadata and the reasons a clerk should review it."""
+    extracted = extract_metadata(dossier_steps.page_texts(pages), rules)
+    return DossierOutputs(
+        sources=dossier.sources,
+        pages=pages,
+        page_sources=page_sources,
+        searchable_pdf=dossier_steps.build_searchable_pdf(pages, record_dir / "searchable.pdf"),
+        ocr_json=dossier_steps.write_ocr_json(pages, record_dir / "ocr.json"),
+        document_type=extracted.document_type,
+        fields=extracted.fields,
+        issue_date=extracted.issue_date,
+        review_reasons=dossier_steps.review_reasons(
+            pages, extracted, review_min_confidence, dossier.rejected
+        ),
+    )
+
+
+@contextmanager
+def scratch_space(work_root: Path) -> Iterator[Path]:
+    """The batch's scratch folder for page images, removed on every way out."""
+    work_root.mkdir(parents=True, exist_ok=True)
+    try:
+        yield work_root
+    finally:
+        shutil.rmtree(work_root, ignore_errors=True)
+
+
+def close_batch(tally: BatchTally) -> BatchReport:
+    """Move the batch to ``processed/`` once every record in it is stored; a
+    batch with a dossier to retry stays in the inbox for the next run."""
+    plan = tally.plan
+    if tally.kept_in_inbox:
+        destination = plan.path
+    else:
+        destination = inbox.move_durably(plan.path, tally.folders.processed)
+    return BatchReport(
+        batch_id=plan.batch_id,
+        destination=str(destination),
+        files=tuple(tally.outcomes),
+        records=tuple(tally.records),
+        pages=tally.pages,
+        kept_in_inbox=tuple(tally.kept_in_inbox),
+    )

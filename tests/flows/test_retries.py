@@ -1,0 +1,68 @@
+"""Errors drive retries: only what can pass is tried again, and a page that
+keeps timing out leaves its batch in the inbox instead of in quarantine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from prefect import flow, task
+
+from sohoa.core.errors import (
+    IndexUnavailable,
+    ProcessingTimeout,
+    RejectCode,
+    RejectedInput,
+    SohoaError,
+)
+from sohoa.flows.digitize import digitize_batch, retry_only_retryable
+from sohoa.samples import write_batch
+
+
+def _attempts_until_given_up(error: Exception) -> int:
+    attempts = []
+
+    @task(retries=3, retry_delay_seconds=0, retry_condition_fn=retry_only_retryable)
+    def failing() -> None:
+        attempts.append(1)
+        raise error
+
+    @flow
+    def run() -> None:
+        failing()
+
+    with pytest.raises(type(error)):
+        run()
+    return len(attempts)
+
+
+@pytest.mark.parametrize(
+    ("error", "attempts"),
+    [
+        (IndexUnavailable("Elasticsearch refused the credentials."), 4),
+        (ProcessingTimeout("tesseract took too long"), 4),
+        (ConnectionResetError("connection reset by peer"), 4),
+        (SohoaError("Elasticsearch authentication failed: check SOHOA_ES_API_KEY."), 1),
+        (RejectedInput(RejectCode.CORRUPT, "the file is damaged"), 1),
+    ],
+)
+def test_only_retryable_errors_are_retried(
+    prefect_server: None, error: Exception, attempts: int
+) -> None:
+    assert _attempts_until_given_up(error) == attempts
+
+
+def test_a_page_that_keeps_timing_out_keeps_its_batch_in_the_inbox(
+    prefect_server: None, sohoa_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOHOA_OCR_TIMEOUT_SECONDS", "0.001")
+    batch = sohoa_home / "inbox" / "slow-machine"
+    write_batch(batch, count=1, seed=3, formats=("jpeg",))
+
+    report = digitize_batch(str(batch))
+
+    assert batch.is_dir() and report.destination == str(batch)
+    assert len(report.kept_in_inbox) == 1 and "longer than" in report.kept_in_inbox[0]
+    assert not report.records and not [o for o in report.files if o.reject_code]
+    assert not (sohoa_home / "quarantine").exists()
+    assert not (sohoa_home / "data" / "work" / "slow-machine").exists()  # scratch removed
