@@ -61,6 +61,43 @@ def page_options(settings: Settings, dpi: int) -> PageOptions:
     )
 
 
+INBOX_MARKER = ".sohoa-inbox"
+# A folder holding one of these is a code checkout or a project, never an inbox.
+_NOT_AN_INBOX = (".git", "pyproject.toml", "setup.py", "prefect.yaml")
+
+
+def open_inbox(path: str, *, mark: bool) -> Path:
+    """The inbox folder, checked before anything in it is touched.
+
+    An inbox must exist, must not be a code checkout, and must be marked with
+    ``.sohoa-inbox``: an operator naming a folder on the command line marks it
+    (``mark=True``); a deployment only accepts a folder marked already.
+
+    Raises:
+        InboxError: naming what is wrong and the setting to fix.
+    """
+    if not path.strip():
+        raise InboxError("No inbox folder given: set SOHOA_INBOX (deployments) or name the folder.")
+    inbox = Path(path).expanduser().absolute()
+    if not inbox.is_dir():
+        raise InboxError(f"Inbox folder {inbox} does not exist or is not a folder.")
+    found = [name for name in _NOT_AN_INBOX if (inbox / name).exists()]
+    if found or inbox == Path(inbox.anchor) or inbox == Path.home():
+        why = f"it holds {found[0]}" if found else "it is a system or home folder"
+        raise InboxError(
+            f"{inbox} cannot be an inbox ({why}); point SOHOA_INBOX at the scanners' folder."
+        )
+    marker = inbox / INBOX_MARKER
+    if not marker.exists():
+        if not mark:
+            raise InboxError(
+                f"{inbox} is not marked as a sohoa inbox; run `sohoa ingest {inbox}` once, "
+                f"or create {marker}, to confirm that sohoa may move files out of it."
+            )
+        marker.write_text("This folder is a sohoa inbox.\n", encoding="utf-8")
+    return inbox
+
+
 def plan_or_fail(batch: Path, folders: BatchFolders) -> inbox.BatchPlan | BatchReport:
     """The batch's dossiers, or, when the batch cannot be read at all (a broken
     manifest), the report of its move to ``failed/`` with REASON.txt."""
@@ -110,6 +147,16 @@ class BatchTally:
                 quarantine_reason=message,
             )
         )
+
+    def set_aside(self) -> None:
+        """Account for the files the plan set aside: links and special files go to
+        quarantine unopened, hidden files and reserved names are reported as skipped."""
+        for entry in self.plan.refused:
+            self.quarantine(entry.path, RejectCode.NOT_A_REGULAR_FILE, entry.reason)
+        self.outcomes += [
+            FileOutcome(file=self.name(e.path), status=FileStatus.SKIPPED, skip_reason=e.reason)
+            for e in self.plan.skipped
+        ]
 
     def stored(self, record_id: str, sources: Sequence[SourceFile], pages: int) -> None:
         self.records.append(record_id)
@@ -194,5 +241,6 @@ def close_batch(tally: BatchTally) -> BatchReport:
         files=tuple(tally.outcomes),
         records=tuple(tally.records),
         pages=tally.pages,
+        warnings=plan.warnings,
         kept_in_inbox=tuple(tally.kept_in_inbox),
     )

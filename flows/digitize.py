@@ -19,10 +19,17 @@ from prefect.client.schemas.objects import State, TaskRun
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from sohoa.app import backends, intake
+from sohoa.app import backends, claims, intake
 from sohoa.app.archive import DossierOutputs, archive_dossier
-from sohoa.core.errors import ObjectNotFound, ProcessingError, RejectCode, RejectedInput, SohoaError
-from sohoa.core.settings import Settings
+from sohoa.core.errors import (
+    ConfigurationError,
+    ObjectNotFound,
+    ProcessingError,
+    RejectCode,
+    RejectedInput,
+    SohoaError,
+)
+from sohoa.core.settings import Settings, load_settings
 from sohoa.models import BatchReport, Record
 from sohoa.pipeline.inbox import DossierSpec
 from sohoa.pipeline.metadata import load_rules
@@ -148,19 +155,35 @@ class _Queued:
     page_sources: list[str] = field(default_factory=list)
 
 
-# Prefect's default thread pool is unbounded: a 300-page PDF would start 300
-# tesseracts at once. This bound applies to deployment runs; the CLI and
-# poll_inbox pass task_runner_for(settings) explicitly.
-@flow(
-    name="digitize-batch",
-    validate_parameters=False,
-    task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count() or 1),  # type: ignore[arg-type]
-)
+def _runner_from_environment() -> TaskRunner[Any]:
+    """The runner of a run started without one (a deployment, by hand): the
+    same ``SOHOA_WORKERS`` and Dask address as the CLI's. Prefect's own default
+    pool is unbounded: a 300-page PDF would start 300 tesseracts at once."""
+    try:
+        return task_runner_for(load_settings())
+    except ConfigurationError:  # reported when the run starts, naming the setting
+        return ThreadPoolTaskRunner(max_workers=os.cpu_count() or 1)
+
+
+@flow(name="digitize-batch", validate_parameters=False, task_runner=_runner_from_environment())
 def digitize_batch(batch_path: str) -> BatchReport:
-    """Digitize one complete batch folder and move it to processed/ (or failed/)."""
-    settings, logger = backends.settings(), get_run_logger()
-    check_tools(settings)
+    """Digitize one complete batch folder and move it to processed/ (or failed/).
+
+    The batch is claimed first: a batch another run holds is left to it."""
+    settings = backends.settings()
     batch = Path(batch_path).absolute()
+    intake.open_inbox(str(batch.parent), mark=False)
+    check_tools(settings)
+    with claims.claimed(batch) as claim:
+        if claim is None:
+            owner = claims.describe_owner(batch.parent / claims.CLAIMS_DIR / batch.name)
+            get_run_logger().info("Batch %s is being digitized by %s", batch.name, owner)
+            return BatchReport(batch_id=batch.name, destination=str(batch), claimed_by=owner)
+        return _digitize_claimed(batch, settings)
+
+
+def _digitize_claimed(batch: Path, settings: Settings) -> BatchReport:
+    logger = get_run_logger()
     folders = intake.BatchFolders.beside(batch.parent, settings)
     plan = intake.plan_or_fail(batch, folders)
     if isinstance(plan, BatchReport):
@@ -169,6 +192,7 @@ def digitize_batch(batch_path: str) -> BatchReport:
     for warning in plan.warnings:
         logger.warning("Batch %s: %s", plan.batch_id, warning)
     tally = intake.BatchTally(plan, folders)
+    tally.set_aside()
     limits = intake.intake_limits(settings)
     with intake.scratch_space(settings.work_dir / plan.batch_id) as work_root:
         queued = []

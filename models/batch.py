@@ -13,6 +13,7 @@ class FileStatus(StrEnum):
     STORED = "stored"
     DUPLICATE = "duplicate"
     QUARANTINED = "quarantined"
+    SKIPPED = "skipped"  # a hidden file or a reserved name, left as it is
 
 
 class FileOutcome(BaseModel):
@@ -24,6 +25,7 @@ class FileOutcome(BaseModel):
     duplicate_of: str | None = None
     reject_code: RejectCode | None = None
     quarantine_reason: str | None = None
+    skip_reason: str | None = None
 
 
 class BatchReport(BaseModel):
@@ -35,6 +37,19 @@ class BatchReport(BaseModel):
     records: tuple[str, ...] = ()
     pages: int = 0
     failed_reason: str | None = None
+    # manifest.csv lines that could not be followed, files it does not list
+    warnings: tuple[str, ...] = ()
     # Dossiers left in the inbox after a failure a later run can get past (a
     # tool timeout on a busy machine): the batch stays for the next run.
     kept_in_inbox: tuple[str, ...] = ()
+    # Another run holds this batch (see app/claims.py); it was left to that run.
+    claimed_by: str | None = None
+
+    @property
+    def needs_attention(self) -> bool:
+        """A file was quarantined, the batch failed, or a dossier waits for a later run."""
+        return bool(
+            self.failed_reason
+            or self.kept_in_inbox
+            or any(f.status is FileStatus.QUARANTINED for f in self.files)
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ MANIFEST_NAME = "manifest.csv"
 REASON_FILE = "REASON.txt"
 MANIFEST_COLUMNS = ("file", "dossier_code", "procedure", "unit", "operator")
 _CONTROL_FILES = {READY_MARKER, MANIFEST_NAME, REASON_FILE}
+_RESERVED_NAME = f"{REASON_FILE} is a name sohoa keeps for its own notes; rename the file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,36 +41,105 @@ class DossierSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class SetAside:
+    """A file of the batch that is not digitized, and why, in words for the operator."""
+
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class BatchPlan:
     batch_id: str
     path: Path
     dossiers: tuple[DossierSpec, ...]
     warnings: tuple[str, ...] = field(default=())
+    # Links, FIFOs, devices and shared hard links: quarantined unopened.
+    refused: tuple[SetAside, ...] = field(default=())
+    # Hidden files and names sohoa keeps for itself: left as they are.
+    skipped: tuple[SetAside, ...] = field(default=())
 
 
 def _is_hidden(name: str) -> bool:
     """Dot files, Office lock files and partial copies are never documents."""
-    return name.startswith((".", "~$")) or name.endswith((".part", ".tmp"))
+    return name.startswith((".", "~$")) or _is_partial(name)
+
+
+def _is_partial(name: str) -> bool:
+    """A copy still in progress (``.part``, ``.tmp``, an Office ``~$`` lock file)."""
+    return name.startswith("~$") or name.endswith((".part", ".tmp"))
+
+
+def refusal(path: Path) -> str | None:
+    """Why an entry is not plainly a file or folder of the batch, or None.
+
+    A link could reach anything on the machine (``/etc/passwd``, another
+    office's share), so nothing behind one is ever opened."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        return f"{path.name} is a symbolic link, not a scan; copy the scan itself into the batch"
+    if stat.S_ISDIR(info.st_mode):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return f"{path.name} is a FIFO, socket or device, not a scan file"
+    if info.st_nlink > 1:
+        return (
+            f"{path.name} is a hard link shared with another file; copy the scan itself "
+            "into the batch"
+        )
+    return None
+
+
+@dataclass
+class _Walk:
+    """Every entry under a folder, sorted into files, refusals and skips."""
+
+    files: list[Path] = field(default_factory=list)
+    refused: list[SetAside] = field(default_factory=list)
+    skipped: list[SetAside] = field(default_factory=list)
+
+    def visit(self, path: Path) -> None:
+        reason = refusal(path)
+        if reason is not None:
+            self.refused.append(SetAside(path, reason))
+        elif _is_hidden(path.name):
+            self.skipped.append(SetAside(path, f"{path.name} is a hidden or partial file"))
+        elif path.is_dir():
+            for child in sorted(path.iterdir()):
+                self.visit(child)
+        else:
+            self.files.append(path)
 
 
 def _content_files(folder: Path) -> Iterator[Path]:
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and not any(_is_hidden(part) for part in path.relative_to(folder).parts):
-            yield path
+    walk = _Walk()
+    for child in sorted(folder.iterdir()):
+        walk.visit(child)
+    yield from walk.files
+
+
+def _entries(batch: Path) -> Iterator[Path]:
+    """Everything under a batch, without following links (a link may loop)."""
+    for folder, folders, files in os.walk(batch):
+        for name in [*folders, *files]:
+            yield Path(folder, name)
 
 
 def newest_change(batch: Path) -> float:
     """Latest modification time of the batch folder or anything in it."""
     newest = batch.stat().st_mtime
-    for path in batch.rglob("*"):
+    for path in _entries(batch):
         try:
-            newest = max(newest, path.stat().st_mtime)
+            newest = max(newest, path.lstat().st_mtime)
         except FileNotFoundError:  # removed while we looked: it is still changing
             return time.time()
     return newest
 
 
 def is_ready(batch: Path, quiet_seconds: float, now: float | None = None) -> bool:
+    """A batch is ready when marked READY or quiet, and no copy into it is in progress."""
+    if any(_is_partial(path.name) for path in _entries(batch)):
+        return False
     if (batch / READY_MARKER).exists():
         return True
     if not any(_content_files(batch)):
@@ -96,13 +167,22 @@ def plan_batch(batch: Path) -> BatchPlan:
     if manifest.exists():
         return _plan_from_manifest(batch, manifest)
     dossiers = []
+    top = _Walk()
     for entry in sorted(batch.iterdir()):
-        if _is_hidden(entry.name) or entry.name in _CONTROL_FILES:
+        if entry.name in (READY_MARKER, MANIFEST_NAME):
             continue
-        files = (entry,) if entry.is_file() else tuple(_content_files(entry))
-        if files:
-            dossiers.append(DossierSpec(name=entry.name, files=files))
-    return BatchPlan(batch_id=batch.name, path=batch, dossiers=tuple(dossiers))
+        if entry.name == REASON_FILE:
+            top.skipped.append(SetAside(entry, _RESERVED_NAME))
+            continue
+        walk = _Walk()
+        walk.visit(entry)
+        top.refused += walk.refused
+        top.skipped += walk.skipped
+        if walk.files:
+            dossiers.append(DossierSpec(name=entry.name, files=tuple(walk.files)))
+    return BatchPlan(
+        batch.name, batch, tuple(dossiers), refused=tuple(top.refused), skipped=tuple(top.skipped)
+    )
 
 
 def _plan_from_manifest(batch: Path, manifest: Path) -> BatchPlan:
@@ -125,12 +205,19 @@ def _plan_from_manifest(batch: Path, manifest: Path) -> BatchPlan:
     warnings: list[str] = []
     grouped: dict[str, list[dict[str, str]]] = {}
     listed: set[Path] = set()
+    everything = _Walk()
+    for child in sorted(batch.iterdir()):
+        everything.visit(child)
+    refused = {entry.path for entry in everything.refused}
+    present = set(everything.files)
     for number, row in enumerate(rows, start=2):
-        path = (batch / row["file"]).resolve()
-        if not row["file"] or not path.is_relative_to(batch.resolve()):
+        path = Path(os.path.normpath(batch / row["file"]))
+        if not row["file"] or not path.is_relative_to(batch):
             warnings.append(f"{MANIFEST_NAME} line {number}: '{row['file']}' is not in the batch")
             continue
-        if not path.is_file():
+        if path in refused:
+            continue  # quarantined unopened, with its reason
+        if path not in present:
             warnings.append(f"{MANIFEST_NAME} line {number}: file '{row['file']}' is missing")
             continue
         listed.add(path)
@@ -148,12 +235,22 @@ def _plan_from_manifest(batch: Path, manifest: Path) -> BatchPlan:
         )
         for rows_ in grouped.values()
     ]
-    for path in _content_files(batch):
-        if path.resolve() not in listed and path.name not in _CONTROL_FILES:
+    for path in everything.files:
+        if path not in listed and path.name not in _CONTROL_FILES:
             rel = path.relative_to(batch).as_posix()
             warnings.append(f"{rel} is not listed in {MANIFEST_NAME}; taken as its own dossier")
             dossiers.append(DossierSpec(name=rel, files=(path,)))
-    return BatchPlan(batch.name, batch, tuple(dossiers), tuple(warnings))
+    skipped = everything.skipped + [
+        SetAside(path, _RESERVED_NAME) for path in everything.files if path.name == REASON_FILE
+    ]
+    return BatchPlan(
+        batch.name,
+        batch,
+        tuple(dossiers),
+        tuple(warnings),
+        tuple(everything.refused),
+        tuple(skipped),
+    )
 
 
 def _free_destination(parent: Path, name: str) -> Path:
@@ -173,6 +270,11 @@ def move_durably(source: Path, parent: Path, name: str | None = None) -> Path:
     try:
         os.rename(source, target)
     except OSError:
+        if source.is_symlink():  # move the link itself, never what it points at
+            os.symlink(os.readlink(source), target)
+            fsync_dir(parent)
+            source.unlink()
+            return target
         if source.is_dir():
             shutil.copytree(source, target)
         else:

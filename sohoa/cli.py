@@ -7,6 +7,7 @@ import argparse
 import dataclasses
 import json
 import os
+import signal
 import sys
 import time
 from collections import Counter
@@ -20,10 +21,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from sohoa import __version__
 from sohoa.core.errors import SohoaError
+from sohoa.core.fsutil import private_by_default
 from sohoa.core.settings import load_settings
 from sohoa.flows import prefect_env
 
 console = Console(stderr=True)
+# `ingest` finished, but a file was quarantined, a batch failed or waits for a later run.
+EXIT_NEEDS_ATTENTION = 7
+
+
+def _exit_code(reports: Sequence[Any]) -> int:
+    return EXIT_NEEDS_ATTENTION if any(r.needs_attention for r in reports) else 0
 
 
 def _print_json(value: Any) -> None:
@@ -39,9 +47,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from sohoa.flows.inbox import poll_inbox
 
     if args.json:
-        reports = poll_inbox(str(args.inbox))
+        reports = poll_inbox(str(args.inbox), mark_inbox=True)
         _print_json([_dump(r) for r in reports])
-        return 0
+        return _exit_code(reports)
     with Progress(
         TextColumn("[bold]pages"),
         BarColumn(),
@@ -58,16 +66,19 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 progress.advance(bar, count)
 
         add_progress_listener(on_progress)
-        reports = poll_inbox(str(args.inbox))
+        reports = poll_inbox(str(args.inbox), mark_inbox=True)
     for report in reports:
         _print_batch(report)
     if not reports:
         console.print(f"No complete batch in {args.inbox}.")
-    return 0
+    return _exit_code(reports)
 
 
 def _print_batch(report: Any) -> None:
     counts = Counter(f.status.value for f in report.files)
+    if report.claimed_by:
+        print(f"{report.batch_id}: left to {report.claimed_by}, which is digitizing it")
+        return
     if report.failed_reason:
         print(f"{report.batch_id}: FAILED, moved to {report.destination}: {report.failed_reason}")
         return
@@ -83,6 +94,11 @@ def _print_batch(report: Any) -> None:
             )
     for kept in report.kept_in_inbox:
         print(f"  kept in the inbox for the next run: {kept}")
+    for outcome in report.files:
+        if outcome.status.value == "skipped":
+            print(f"  skipped {outcome.file}: {outcome.skip_reason}")
+    for warning in report.warnings:
+        print(f"  warning: {warning}")
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
@@ -91,7 +107,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     interval = args.interval or load_settings().poll_seconds
     console.print(f"Watching {args.inbox} every {interval:g} s (Ctrl-C to stop)")
     while True:
-        for report in poll_inbox(str(args.inbox)):
+        for report in poll_inbox(str(args.inbox), mark_inbox=True):
             _print_json(_dump(report)) if args.json else _print_batch(report)
         time.sleep(interval)
 
@@ -241,8 +257,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM unwinds like Ctrl-C: the batch in hand stays whole in the inbox,
+    its claim is released, and Prefect's temporary server is stopped with us."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop)
+    private_by_default()
     prefect_env.configure(quiet=not args.verbose)
     try:
         return int(args.handler(args))

@@ -24,7 +24,7 @@ def run_demo(root: Path, as_json: bool = False) -> int:
 
     batch = generate_demo_inbox(inbox)
     truth = json.loads(batch.parent.joinpath(f"{batch.name}.truth.json").read_text("utf-8"))
-    reports = poll_inbox(str(inbox))
+    reports = poll_inbox(str(inbox), mark_inbox=True)
     record_ids = [o.record_id or o.duplicate_of for r in reports for o in r.files]
     records = [archive.open_record(rid) for rid in dict.fromkeys(filter(None, record_ids))]
 

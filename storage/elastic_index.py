@@ -38,7 +38,7 @@ from elasticsearch import (
 )
 
 from sohoa.core.errors import IndexUnavailable, StorageError
-from sohoa.core.settings import Settings
+from sohoa.core.settings import Settings, redact_url
 from sohoa.core.text import snippet
 from sohoa.models import Record, SearchFacets, SearchHit, SearchQuery, SearchResults
 from sohoa.storage import search_semantics as semantics
@@ -122,6 +122,7 @@ class ElasticsearchIndex:
 
     def __init__(self, settings: Settings) -> None:
         self.url = settings.index_url.rstrip("/")
+        self.shown_url = redact_url(self.url)  # for messages: no credentials
         self.alias = settings.es_index_alias
         self._settings = settings
         self._client: Elasticsearch | None = None
@@ -129,7 +130,7 @@ class ElasticsearchIndex:
         self._lock = threading.RLock()
 
     def __repr__(self) -> str:
-        return f"ElasticsearchIndex({self.url}, alias={self.alias!r})"
+        return f"ElasticsearchIndex({self.shown_url}, alias={self.alias!r})"
 
     # -- client and errors -------------------------------------------------
 
@@ -159,7 +160,7 @@ class ElasticsearchIndex:
     @contextmanager
     def _errors(self, action: str) -> Iterator[None]:
         """Turn client failures into sohoa errors a person can act on."""
-        where = f"Elasticsearch at {self.url}"
+        where = f"Elasticsearch at {self.shown_url}"
         try:
             yield
         except AuthenticationException as exc:
@@ -212,7 +213,7 @@ class ElasticsearchIndex:
                 return
             if client.indices.exists(index=self.alias):
                 raise StorageError(
-                    f"{self.alias} on {self.url} is an index, not an alias (was it created "
+                    f"{self.alias} on {self.shown_url} is an index, not an alias (was it created "
                     "by a write before setup?): delete it, run setup, then rebuild the index"
                 )
             index = self._create_index()

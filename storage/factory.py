@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from sohoa.core.errors import ConfigurationError
-from sohoa.core.settings import Settings
+from sohoa.core.settings import Settings, redact_url
 from sohoa.storage.filesystem import FilesystemObjectStore
 from sohoa.storage.protocols import ObjectStore, SearchIndex
 from sohoa.storage.sqlite_index import SqliteSearchIndex
@@ -35,17 +35,18 @@ def open_object_store(settings: Settings) -> ObjectStore:
 
 def open_search_index(settings: Settings) -> SearchIndex:
     url = settings.index_url
+    shown = redact_url(url)
     scheme = urlsplit(url).scheme.lower()
     if scheme == "sqlite":
         return SqliteSearchIndex(sqlite_url_path(url))
     if scheme in ("http", "https"):
         if not urlsplit(url).hostname:
-            raise ConfigurationError(f"SOHOA_INDEX={url!r} names no host; use {INDEX_EXAMPLES}.")
+            raise ConfigurationError(f"SOHOA_INDEX={shown!r} names no host; use {INDEX_EXAMPLES}.")
         from sohoa.storage.elastic_index import ElasticsearchIndex
 
         return ElasticsearchIndex(settings)
     raise ConfigurationError(
-        f"SOHOA_INDEX={url!r} is not a supported search index; use for example {INDEX_EXAMPLES}."
+        f"SOHOA_INDEX={shown!r} is not a supported search index; use for example {INDEX_EXAMPLES}."
     )
 
 

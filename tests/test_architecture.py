@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import os
+import tomllib
 from collections import defaultdict
 from pathlib import Path
 
@@ -101,3 +102,13 @@ def test_imports_only_run_downward() -> None:
         print(f"{layer:<16} -> {', '.join(sorted(graph[layer], key=LAYERS.__getitem__))}")
     assert not upward, "imports running up the layers:\n" + "\n".join(upward)
     assert len(edges) > 50  # the walk really found the package's imports
+
+
+def test_the_wheel_lists_every_package_and_claims_only_sohoa() -> None:
+    """pyproject names the packages one by one (the folders are symlinked in),
+    so a new sub-package must be added there or the wheel would lack it."""
+    pyproject = tomllib.loads((PACKAGE_ROOT.parent / "pyproject.toml").read_text("utf-8"))
+    listed = set(pyproject["tool"]["setuptools"]["packages"])
+    on_disk = {module_name(path) for path in package_files() if path.name == "__init__.py"}
+    assert listed == on_disk
+    assert {name.split(".")[0] for name in listed} == {"sohoa"}

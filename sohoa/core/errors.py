@@ -17,6 +17,7 @@ class RejectCode(StrEnum):
     ENCRYPTED = "encrypted"
     DECOMPRESSION_BOMB = "decompression_bomb"
     TOO_SMALL = "too_small"
+    NOT_A_REGULAR_FILE = "not_a_regular_file"
     PROCESSING_FAILED = "processing_failed"
 
 

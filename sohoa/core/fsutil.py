@@ -13,3 +13,12 @@ def fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# Citizens' records: nothing sohoa creates is readable by other local users.
+PRIVATE_UMASK = 0o077
+
+
+def private_by_default() -> None:
+    """New folders 0700 and files 0600 from here on, in this process and its children."""
+    os.umask(PRIVATE_UMASK)

@@ -9,6 +9,7 @@ import os
 import tomllib
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -80,6 +81,16 @@ class Settings(BaseSettings):
     def sibling_dir(self, inbox: Path, configured: Path | None, name: str) -> Path:
         """processed/, failed/ and quarantine/ live beside the inbox by default."""
         return configured if configured is not None else inbox.absolute().parent / name
+
+
+def redact_url(url: str) -> str:
+    """The URL with any user and password in it replaced, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _refuse_unknown_keys(values: dict[str, object], path: Path) -> None:

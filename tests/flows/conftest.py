@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sohoa.app import backends
+from sohoa.app.intake import INBOX_MARKER
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,6 +24,7 @@ def sohoa_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     for name in ("SOHOA_STORAGE", "SOHOA_INDEX", "SOHOA_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / INBOX_MARKER).touch()
     backends.reset()
     yield tmp_path
     backends.reset()

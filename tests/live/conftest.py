@@ -98,7 +98,7 @@ def demo_ingest(
         for name, data in json.loads(truth_file.read_text(encoding="utf-8")).items()
     }
 
-    reports = poll_inbox(str(inbox))
+    reports = poll_inbox(str(inbox), mark_inbox=True)
 
     assert [r.batch_id for r in reports] == [batch.name]
     report = reports[0]
