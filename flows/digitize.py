@@ -44,7 +44,18 @@ from sohoa.storage.manifests import load_record
 # Delays between tries of a task whose error can pass (a storage service
 # restarting, a tool timeout on a busy machine); they grow.
 RETRY_DELAYS = [2.0, 10.0, 30.0]
-ProgressListener = Callable[[str, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PageProgress:
+    """``event`` is "batch" (a batch starts), "queued" or "done" (``count`` pages)."""
+
+    event: str
+    batch: str
+    count: int = 0
+
+
+ProgressListener = Callable[[PageProgress], None]
 _listeners: list[ProgressListener] = []
 
 
@@ -53,9 +64,9 @@ def add_progress_listener(listener: ProgressListener) -> None:
     _listeners.append(listener)
 
 
-def _notify(event: str, count: int = 1) -> None:
+def _notify(event: str, batch: str, count: int = 0) -> None:
     for listener in _listeners:
-        listener(event, count)
+        listener(PageProgress(event, batch, count))
 
 
 def retry_only_retryable(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
@@ -191,6 +202,7 @@ def _digitize_claimed(batch: Path, settings: Settings) -> BatchReport:
         return plan
     for warning in plan.warnings:
         logger.warning("Batch %s: %s", plan.batch_id, warning)
+    _notify("batch", plan.batch_id)
     tally = intake.BatchTally(plan, folders)
     tally.set_aside()
     limits = intake.intake_limits(settings)
@@ -244,9 +256,12 @@ def _queue_pages(
     for source in dossier.sources:
         for page_index in range(source.page_count):
             out_dir = work_root / item.record_id / f"{len(item.page_futures) + 1:04d}"
-            item.page_futures.append(digitize_page.submit(source, page_index, out_dir))
+            future = digitize_page.submit(source, page_index, out_dir)
+            if _listeners:  # on a Dask runner each callback costs an API call
+                future.add_done_callback(lambda _: _notify("done", tally.plan.batch_id, 1))
+            item.page_futures.append(future)
             item.page_sources.append(tally.name(source.path))
-    _notify("pages-queued", len(item.page_futures))
+    _notify("queued", tally.plan.batch_id, len(item.page_futures))
     return item
 
 
@@ -255,6 +270,10 @@ def _gather_pages(item: _Queued, tally: intake.BatchTally) -> list[ProcessedPage
     keeps the files in the inbox; any other quarantines them."""
     try:
         pages = [future.result() for future in item.page_futures]
+    except OSError as exc:  # the machine's fault (disk full, read-only), never the file's
+        tally.keep_in_inbox(item.dossier, f"{exc}; check free disk space and permissions")
+        get_run_logger().warning("Kept %s in the inbox: %s", item.dossier.spec.name, exc)
+        return None
     except (ProcessingError, RejectedInput) as exc:
         if exc.retryable:
             tally.keep_in_inbox(item.dossier, exc.message)
@@ -265,5 +284,4 @@ def _gather_pages(item: _Queued, tally: intake.BatchTally) -> list[ProcessedPage
             tally.quarantine(source.path, code, exc.message)
         get_run_logger().warning("Quarantined dossier %s: %s", item.dossier.spec.name, exc)
         return None
-    _notify("pages-done", len(pages))
     return pages

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from sohoa import __version__
 from sohoa.core.errors import SohoaError
@@ -43,7 +50,7 @@ def _dump(model: Any) -> Any:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from sohoa.flows.digitize import add_progress_listener
+    from sohoa.flows.digitize import PageProgress, add_progress_listener
     from sohoa.flows.inbox import poll_inbox
 
     if args.json:
@@ -51,19 +58,23 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         _print_json([_dump(r) for r in reports])
         return _exit_code(reports)
     with Progress(
-        TextColumn("[bold]pages"),
+        TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("pages"),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=console,
     ) as progress:
-        bar = progress.add_task("pages", total=0)
+        bar = progress.add_task("starting", total=None)
 
-        def on_progress(event: str, count: int) -> None:
-            if event == "pages-queued":
-                progress.update(bar, total=(progress.tasks[0].total or 0) + count)
-            elif event == "pages-done":
-                progress.advance(bar, count)
+        def on_progress(update: PageProgress) -> None:
+            if update.event == "batch":
+                progress.update(bar, description=update.batch)
+            elif update.event == "queued":
+                progress.update(bar, total=(progress.tasks[0].total or 0) + update.count)
+            elif update.event == "done":
+                progress.advance(bar, update.count)
 
         add_progress_listener(on_progress)
         reports = poll_inbox(str(args.inbox), mark_inbox=True)
