@@ -25,12 +25,12 @@ from sohoa.models.records import record_id_for
 from sohoa.pipeline import dossier as dossier_steps
 from sohoa.pipeline import inbox
 from sohoa.pipeline.metadata import extract_metadata, load_rules
+from sohoa.pipeline.ocr_engine import get_engine
 from sohoa.pipeline.pages import PageOptions, ProcessedPage, process_page
 from sohoa.pipeline.poppler import poppler_version
 from sohoa.pipeline.preflight import IntakeLimits, SourceFile, inspect_file
 from sohoa.pipeline.qpdf import qpdf_version
 from sohoa.pipeline.rasterize import render_page
-from sohoa.pipeline.tesseract import check_languages
 from sohoa.storage import keys
 from sohoa.storage.archive import DossierOutputs, archive_dossier
 from sohoa.storage.records import load_record
@@ -79,7 +79,7 @@ def intake_limits(settings: Settings) -> IntakeLimits:
 
 def check_tools(settings: Settings) -> None:
     """Fail before any work when tesseract, a language pack, poppler or qpdf is missing."""
-    check_languages(settings.languages)
+    get_engine().check(settings.languages)
     poppler_version()
     qpdf_version()
 

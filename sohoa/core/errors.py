@@ -57,3 +57,28 @@ class IntegrityError(StorageError):
 
 class IndexUnavailable(StorageError):
     exit_code = 6
+
+
+class ToolTimeout(ProcessingError):
+    """An external program (tesseract, poppler, qpdf) ran past its timeout;
+    a less busy machine may manage, so trying again can help."""
+
+    retryable = True
+
+
+class PopplerError(ProcessingError):
+    """A poppler program failed on a file."""
+
+
+class PopplerTimeout(PopplerError, ToolTimeout):
+    """A poppler program ran past its timeout; a less busy machine may manage."""
+
+    retryable = True
+
+
+class PdfPasswordRequired(PopplerError):
+    """The PDF cannot be opened without its user (open) password."""
+
+
+class OcrTimeout(ToolTimeout):
+    """The OCR engine ran past its timeout on a page."""
