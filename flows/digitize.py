@@ -33,12 +33,12 @@ from sohoa.core.settings import Settings, load_settings
 from sohoa.models import BatchReport, Record
 from sohoa.pipeline.inbox import DossierSpec
 from sohoa.pipeline.metadata import load_rules
+from sohoa.pipeline.ocr_engine import get_engine
 from sohoa.pipeline.pages import ProcessedPage, process_page
 from sohoa.pipeline.poppler import poppler_version
 from sohoa.pipeline.preflight import SourceFile
 from sohoa.pipeline.qpdf import qpdf_version
 from sohoa.pipeline.rasterize import render_page
-from sohoa.pipeline.tesseract import check_languages
 from sohoa.storage.manifests import load_record
 
 # Delays between tries of a task whose error can pass (a storage service
@@ -102,7 +102,7 @@ def task_runner_for(settings: Settings) -> TaskRunner[Any]:
 
 def check_tools(settings: Settings) -> None:
     """Fail before any work when tesseract, a language pack, poppler or qpdf is missing."""
-    check_languages(settings.languages)
+    get_engine().check(settings.languages)
     poppler_version()
     qpdf_version()
 

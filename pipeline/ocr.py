@@ -1,4 +1,6 @@
-"""Reading Tesseract's TSV output into words with boxes and a page text."""
+"""What any OCR engine gives back: a page's words with boxes and confidences
+(``OcrResult``) and which way up the page is (``Orientation``); and reading
+Tesseract's TSV output into them."""
 
 from __future__ import annotations
 
@@ -10,6 +12,23 @@ from typing import Any
 
 WORD_LEVEL = 5
 _HEADER = "level\t"
+
+
+@dataclass(frozen=True, slots=True)
+class Orientation:
+    """How to turn a page upright.
+
+    Attributes:
+        rotate_degrees: clockwise rotation (0, 90, 180 or 270) that makes the
+            page upright.
+        confidence: how sure the detector is; 0 means "no idea" (blank page).
+    """
+
+    rotate_degrees: int
+    confidence: float
+
+
+UNKNOWN_ORIENTATION = Orientation(0, 0.0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from sohoa.pipeline import tesseract
 from sohoa.pipeline.deskew import (
     InkPoints,
     LineFit,
@@ -34,7 +33,8 @@ from sohoa.pipeline.deskew import (
     ink_points,
     row_profile,
 )
-from sohoa.pipeline.tesseract import Orientation
+from sohoa.pipeline.ocr import Orientation
+from sohoa.pipeline.ocr_engine import get_engine
 
 # The text lines must be this much sharper along one axis than the other.
 MIN_AXIS_RATIO = 2.0
@@ -97,7 +97,7 @@ def _osd(gray: np.ndarray, dpi: int, timeout: float) -> Orientation:
     small = downscale(gray, OSD_LONG_SIDE)
     osd_dpi = max(1, round(dpi * small.shape[0] / gray.shape[0]))
     _, binary = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    return tesseract.detect_orientation(binary, timeout, dpi=osd_dpi)
+    return get_engine().detect_orientation(binary, osd_dpi, timeout)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,10 @@
 """One page from rasterized image to upright JPEG, thumbnail, QR payloads
-and OCR (text-only PDF, TSV and word boxes). The flow calls
-``process_page`` once per page; only that page is held in memory.
+and OCR (word boxes). The flow calls ``process_page`` once per page; only
+that page is held in memory.
 
 Files written to ``out_dir`` (fixed names, so tasks pass paths only):
-``page.jpg`` (the faithful page, turned upright and deskewed), ``thumb.jpg``,
-``text.pdf`` (Tesseract's text-only PDF, same geometry as page.jpg; not for
-blank pages), ``ocr.tsv`` and ``ocr.json`` (words with boxes and confidences).
+``page.jpg`` (the faithful page, turned upright and deskewed), ``thumb.jpg``
+and ``ocr.json`` (words with boxes in page.jpg's pixels, and confidences).
 """
 
 from __future__ import annotations
@@ -26,20 +25,16 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sohoa.core.errors import ProcessingError
 from sohoa.pipeline.cleanup import is_blank, overview, prepare_for_ocr, to_grayscale
 from sohoa.pipeline.deskew import rotate_bound
-from sohoa.pipeline.ocr import EMPTY_RESULT, OcrResult, parse_tsv
+from sohoa.pipeline.ocr import EMPTY_RESULT, OcrResult
+from sohoa.pipeline.ocr_engine import get_engine
 from sohoa.pipeline.orientation import detect_geometry
 from sohoa.pipeline.qr import decode_qr_codes
-from sohoa.pipeline.tesseract import run_ocr
 
 log = logging.getLogger(__name__)
 
 PAGE_IMAGE = "page.jpg"
 THUMBNAIL = "thumb.jpg"
-TEXT_PDF = "text.pdf"
-OCR_TSV = "ocr.tsv"
 OCR_JSON = "ocr.json"
-_OCR_INPUT = "ocr-input.pgm"
-_OCR_BASE = "text"
 THUMBNAIL_QUALITY = 80
 _GRAY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"})
 
@@ -66,7 +61,6 @@ class ProcessedPage:
 
     image_path: Path
     thumbnail_path: Path
-    text_pdf_path: Path | None
     ocr_json_path: Path
     width: int
     height: int
@@ -83,8 +77,8 @@ class ProcessedPage:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able: paths as strings, tuples as lists."""
         data = asdict(self)
-        for name in ("image_path", "thumbnail_path", "text_pdf_path", "ocr_json_path"):
-            data[name] = None if data[name] is None else str(data[name])
+        for name in ("image_path", "thumbnail_path", "ocr_json_path"):
+            data[name] = str(data[name])
         data["qr_payloads"] = list(self.qr_payloads)
         return data
 
@@ -93,8 +87,6 @@ class ProcessedPage:
         values = {f.name: data[f.name] for f in fields(cls)}
         for name in ("image_path", "thumbnail_path", "ocr_json_path"):
             values[name] = Path(values[name])
-        if values["text_pdf_path"] is not None:
-            values["text_pdf_path"] = Path(values["text_pdf_path"])
         values["qr_payloads"] = tuple(values["qr_payloads"])
         return cls(**values)
 
@@ -158,19 +150,10 @@ def _save_jpegs(page: np.ndarray, out_dir: Path, options: PageOptions) -> None:
     image.save(out_dir / THUMBNAIL, "JPEG", quality=THUMBNAIL_QUALITY)
 
 
-def _ocr(ocr_copy: np.ndarray, out_dir: Path, options: PageOptions) -> tuple[Path, OcrResult]:
-    """OCRs the cleaned-up copy once; returns the text-only PDF and result."""
-    ocr_input = out_dir / _OCR_INPUT
-    if not cv2.imwrite(str(ocr_input), ocr_copy):
-        raise ProcessingError(f"Cannot write {ocr_input}; check free disk space.")
-    try:
-        output = run_ocr(
-            ocr_input, out_dir / _OCR_BASE, options.languages, options.dpi, options.ocr_timeout
-        )
-    finally:
-        ocr_input.unlink(missing_ok=True)
-    tsv = output.tsv.replace(out_dir / OCR_TSV)
-    return output.text_pdf.replace(out_dir / TEXT_PDF), parse_tsv(tsv)
+def _ocr(ocr_copy: np.ndarray, options: PageOptions) -> OcrResult:
+    """OCRs the cleaned-up copy once."""
+    engine = get_engine()
+    return engine.recognize(ocr_copy, options.languages, options.dpi, options.ocr_timeout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +190,7 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
     OCRed); orientation; skew, corrected only when the estimate is sure;
     the same turns applied to the faithful colour image, written as JPEG
     with its DPI plus a thumbnail; QR codes; one Tesseract run on a
-    cleaned-up copy giving a text-only PDF and TSV; ocr.json.
+    cleaned-up copy giving word boxes; ocr.json.
 
     Raises:
         ProcessingError: unreadable image, or Tesseract failed or timed out.
@@ -235,20 +218,16 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
     with timer("jpeg"):
         _save_jpegs(page, out_dir, options)
     del page
-    text_pdf: Path | None = None
     ocr = EMPTY_RESULT
     qr_payloads: tuple[str, ...] = ()
-    if blank:
-        for stale in (TEXT_PDF, OCR_TSV):  # from an earlier run into the same folder
-            (out_dir / stale).unlink(missing_ok=True)
-    else:
+    if not blank:
         with timer("qr"):
             qr_payloads = decode_qr_codes(gray, qr_overview)
         with timer("cleanup"):
             ocr_copy = prepare_for_ocr(gray)
         del gray
         with timer("ocr"):
-            text_pdf, ocr = _ocr(ocr_copy, out_dir, options)
+            ocr = _ocr(ocr_copy, options)
         del ocr_copy
     ocr_json = out_dir / OCR_JSON
     document = {"width": width, "height": height, "dpi": options.dpi, **ocr.to_dict()}
@@ -261,7 +240,6 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
     return ProcessedPage(
         image_path=out_dir / PAGE_IMAGE,
         thumbnail_path=out_dir / THUMBNAIL,
-        text_pdf_path=text_pdf,
         ocr_json_path=ocr_json,
         width=width,
         height=height,

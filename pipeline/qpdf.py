@@ -1,4 +1,4 @@
-"""The one place that runs the ``qpdf`` program.
+"""The one place that runs the ``qpdf`` program (through ``sohoa.pipeline.external``).
 
 qpdf joins page PDFs while streaming each page's image from its source file,
 so joining 300 pages needs no more memory than joining 30 (pikepdf's in-process
@@ -6,48 +6,46 @@ copy held every page image in memory at once)."""
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from functools import cache
 from pathlib import Path
 
-from sohoa.core.errors import MissingDependencyError, ProcessingError, ProcessingTimeout
+from sohoa.core.errors import MissingDependencyError
+from sohoa.pipeline.external import check_exit, run_program
+
+INSTALL_HINT = "apt-get install qpdf"
+PROBE_TIMEOUT = 30.0
+# qpdf's exit code for "warnings only": the output was written.
+_WARNINGS_ONLY = 3
 
 
 @cache
 def qpdf_version() -> str:
-    try:
-        done = subprocess.run(
-            ["qpdf", "--version"], capture_output=True, text=True, timeout=30, check=True
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise MissingDependencyError(
-            "qpdf is not installed or does not run: apt-get install qpdf"
-        ) from exc
-    return done.stdout.splitlines()[0].strip()
+    """The installed qpdf version line; checked once per process.
+
+    Raises:
+        MissingDependencyError: qpdf is missing or does not run.
+    """
+    completed = run_program(["qpdf", "--version"], timeout=PROBE_TIMEOUT, install_hint=INSTALL_HINT)
+    lines = completed.stdout.decode("utf-8", "replace").splitlines()
+    if completed.returncode != 0 or not lines:
+        raise MissingDependencyError(f"qpdf does not run: {INSTALL_HINT}")
+    return lines[0].strip()
 
 
 def join_pages(pages: list[Path], out_pdf: Path, timeout: float) -> Path:
-    """Write the pages of ``pages``, in order, into ``out_pdf`` (reproducible ids)."""
+    """Write the pages of ``pages``, in order, into ``out_pdf`` (reproducible ids).
+
+    Raises:
+        ToolTimeout: qpdf ran past ``timeout``.
+        ProcessingError: qpdf failed.
+    """
     qpdf_version()
     with tempfile.NamedTemporaryFile("w", suffix=".args", dir=out_pdf.parent) as args:
         # An argument file keeps thousands of page paths off the command line.
         args.write("\n".join(["--empty", "--pages", *map(str, pages), "--"]) + "\n")
         args.flush()
-        command = [
-            "qpdf",
-            f"@{args.name}",
-            "--object-streams=generate",
-            "--deterministic-id",
-            str(out_pdf),
-        ]
-        try:
-            subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True)
-        except subprocess.TimeoutExpired as exc:
-            raise ProcessingTimeout(f"qpdf took over {timeout:g} s joining {out_pdf.name}") from exc
-        except subprocess.CalledProcessError as exc:
-            # Exit code 3 means warnings only: the output was written.
-            if exc.returncode != 3:
-                reason = (exc.stderr or "").strip().splitlines()[-1:] or ["unknown error"]
-                raise ProcessingError(f"qpdf could not join {out_pdf.name}: {reason[0]}") from exc
+        command = ["qpdf", f"@{args.name}", "--object-streams=generate", "--deterministic-id"]
+        completed = run_program([*command, out_pdf], timeout=timeout, install_hint=INSTALL_HINT)
+        check_exit(completed, f"qpdf joining {out_pdf.name}", ok_codes=(0, _WARNINGS_ONLY))
     return out_pdf

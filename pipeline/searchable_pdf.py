@@ -2,8 +2,14 @@
 
 Each page is composed on its own (``compose_page_pdf``) so pages can be made
 in parallel; ``merge_pdfs`` then joins them. The JPEG page image is embedded
-as is (img2pdf writes its bytes into the PDF unchanged), and the text layer is
-tesseract's text-only PDF of the same image, stretched onto the same page box.
+as is (img2pdf writes its bytes into the PDF unchanged). The text layer is
+drawn from the OCR word boxes, so any engine that gives word boxes can
+provide it (as OCRmyPDF's hocrtransform does): each word in invisible text
+(render mode 3), on its line's baseline, stretched to the width of its box,
+in the GlyphLessFont (``glyphless.ttf``, Tesseract's ``pdf.ttf``, Apache-2.0)
+whose every glyph is half an em wide. Characters are written as their
+UTF-16 code units (Identity-H) with a ToUnicode map, so Vietnamese words
+copy and search with their diacritics.
 """
 
 from __future__ import annotations
@@ -11,26 +17,31 @@ from __future__ import annotations
 import io
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from itertools import groupby
 from pathlib import Path
 
 import img2pdf
 import pikepdf
 
 from sohoa.core.errors import ProcessingError
+from sohoa.pipeline.ocr import Word
 from sohoa.pipeline.qpdf import join_pages
 
-_TEXT_LAYER_PREFIX = "OCR"  # name of the text layer's Form XObject
+GLYPHLESS_FONT = Path(__file__).with_name("glyphless.ttf")
+_FONT = pikepdf.Name("/FOCR")  # a fixed resource name keeps the output reproducible
+_GLYPH_WIDTH = 500  # /DW: every glyph is 500/1000 em wide
+_SPACE = " "
 
 
-def compose_page_pdf(image_jpeg: Path, text_only_pdf: Path | None, dpi: int, out_pdf: Path) -> Path:
+def compose_page_pdf(image_jpeg: Path, words: Sequence[Word], dpi: int, out_pdf: Path) -> Path:
     """Write a one-page PDF showing ``image_jpeg`` at its physical size for ``dpi``.
 
     Args:
         image_jpeg: the page image; embedded without re-encoding.
-        text_only_pdf: tesseract's ``textonly_pdf=1`` output for the same image,
-            or None for a page without text (blank page).
+        words: the page's OCR words, boxes in ``image_jpeg``'s pixels, in
+            reading order; none for a page without text (blank page).
         dpi: resolution of the image; sets the page size.
         out_pdf: where the page goes; written only once complete.
     """
@@ -43,16 +54,9 @@ def compose_page_pdf(image_jpeg: Path, text_only_pdf: Path | None, dpi: int, out
         )
     except (img2pdf.ImageOpenError, img2pdf.PdfTooLargeError, OSError, ValueError) as exc:
         raise ProcessingError(f"Cannot put {image_jpeg.name} into a PDF page: {exc}") from exc
-    with ExitStack() as stack:
-        pdf = stack.enter_context(pikepdf.open(io.BytesIO(image_page)))
-        if text_only_pdf is not None:
-            try:
-                text = stack.enter_context(pikepdf.open(text_only_pdf))
-                _overlay_text_layer(pdf, text.pages[0])
-            except (pikepdf.PdfError, IndexError) as exc:
-                raise ProcessingError(
-                    f"Cannot read the OCR text layer {text_only_pdf.name}: {exc}"
-                ) from exc
+    with pikepdf.open(io.BytesIO(image_page)) as pdf:
+        if words:
+            _add_text_layer(pdf, words)
         with _written_atomically(out_pdf) as partial:
             pdf.save(
                 partial,
@@ -62,33 +66,122 @@ def compose_page_pdf(image_jpeg: Path, text_only_pdf: Path | None, dpi: int, out
     return out_pdf
 
 
-def _box(page: pikepdf.Page) -> tuple[float, float, float, float]:
-    x0, y0, x1, y1 = (float(v) for v in page.mediabox)
-    return min(x0, x1), min(y0, y1), abs(x1 - x0), abs(y1 - y0)
-
-
-def _overlay_text_layer(pdf: pikepdf.Pdf, text_page: pikepdf.Page) -> None:
-    """Draw ``text_page`` over the page of ``pdf`` as a Form XObject, scaled to its page box.
-
-    Width and height are scaled separately so the text lands on its words even
-    if tesseract rounded the page size differently.
-    """
+def _add_text_layer(pdf: pikepdf.Pdf, words: Sequence[Word]) -> None:
+    """Draw ``words`` invisibly over the page image of ``pdf``'s one page."""
     page = pdf.pages[0]
-    x, y, width, height = _box(page)
-    tx, ty, text_width, text_height = _box(text_page)
-    form = pdf.copy_foreign(text_page.as_form_xobject())
-    xobjects = page.resources.get("/XObject")
-    taken = set(xobjects.keys()) if xobjects is not None else set()
-    # A fixed name, not add_resource's random one, keeps the output reproducible.
-    name = next(
-        f"/{_TEXT_LAYER_PREFIX}{n}"
-        for n in range(1, len(taken) + 2)
-        if f"/{_TEXT_LAYER_PREFIX}{n}" not in taken
+    x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+    [image] = page.get_images().values()
+    points_per_px = (abs(x1 - x0) / int(image.Width), abs(y1 - y0) / int(image.Height))
+    page.add_resource(_glyphless_font(pdf), pikepdf.Name.Font, _FONT)
+    origin = (min(x0, x1), max(y0, y1))  # the image's top left, in points
+    page.contents_add(_text_layer(words, origin, points_per_px))
+
+
+def _text_layer(
+    words: Sequence[Word], origin: tuple[float, float], points_per_px: tuple[float, float]
+) -> bytes:
+    """The content stream that draws ``words``, one line at a time."""
+    sx, sy = points_per_px
+    out = ["BT", "3 Tr"]
+    for _, grouped in groupby(words, key=lambda word: word.line):
+        line = list(grouped)
+        top = min(word.top for word in line)
+        bottom = max(word.top + word.height for word in line)
+        size = (bottom - top) * sy
+        if size <= 0:
+            continue
+        baseline = origin[1] - bottom * sy  # glyphs reach from the baseline up one em
+        out.append(f"{_FONT} {size:.2f} Tf")
+        for word, following in zip(line, [*line[1:], None], strict=True):
+            width = word.width * sx
+            out.append(f"1 0 0 1 {origin[0] + word.left * sx:.2f} {baseline:.2f} Tm")
+            out.append(f"{_stretch(word.text, width, size):.2f} Tz {_hex(word.text)} Tj")
+            if following is not None:  # a space up to the next word, for copy and paste
+                gap = max((following.left - word.left - word.width) * sx, 0.01 * size)
+                out.append(f"{_stretch(_SPACE, gap, size):.2f} Tz {_hex(_SPACE)} Tj")
+    out.append("ET")
+    return "\n".join(out).encode("ascii")
+
+
+def _stretch(text: str, width: float, size: float) -> float:
+    """The horizontal scaling (Tz, percent) that makes ``text`` ``width`` points wide."""
+    natural = len(text.encode("utf-16-be")) // 2 * size * _GLYPH_WIDTH / 1000
+    return 100 * width / natural
+
+
+def _hex(text: str) -> str:
+    """``text`` as a PDF hex string of UTF-16 code units, the font's character codes."""
+    return "<" + text.encode("utf-16-be").hex().upper() + ">"
+
+
+def _to_unicode_cmap() -> bytes:
+    """A ToUnicode map from each 2-byte code to the same UTF-16 code unit.
+
+    One range per high byte: a range may vary only in its last byte.
+    """
+    ranges = [f"<{high:02X}00> <{high:02X}FF> <{high:02X}00>" for high in range(256)]
+    blocks = [
+        f"{len(chunk)} beginbfrange\n" + "\n".join(chunk) + "\nendbfrange"
+        for chunk in (ranges[i : i + 100] for i in range(0, len(ranges), 100))
+    ]
+    return "\n".join(
+        [
+            "/CIDInit /ProcSet findresource begin",
+            "12 dict begin",
+            "begincmap",
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+            "/CMapName /Adobe-Identity-UCS def",
+            "/CMapType 2 def",
+            "1 begincodespacerange",
+            "<0000> <FFFF>",
+            "endcodespacerange",
+            *blocks,
+            "endcmap",
+            "CMapName currentdict /CMap defineresource pop",
+            "end",
+            "end",
+        ]
+    ).encode("ascii")
+
+
+def _glyphless_font(pdf: pikepdf.Pdf) -> pikepdf.Object:
+    """The GlyphLessFont as a Type0 font: Identity-H codes, every CID drawn
+    with glyph 1, and a ToUnicode map back to the text."""
+    font_bytes = GLYPHLESS_FONT.read_bytes()
+    font_file = pikepdf.Stream(pdf, font_bytes)
+    font_file.Length1 = len(font_bytes)
+    descriptor = pikepdf.Dictionary(
+        Type=pikepdf.Name.FontDescriptor,
+        FontName=pikepdf.Name.GlyphLessFont,
+        Flags=5,  # fixed pitch, symbolic
+        FontBBox=[0, 0, _GLYPH_WIDTH, 1000],
+        ItalicAngle=0,
+        Ascent=1000,
+        Descent=-1,  # must be negative; the glyphs sit on the baseline
+        CapHeight=1000,
+        StemV=80,
+        FontFile2=font_file,
     )
-    page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name(name))
-    sx, sy = width / text_width, height / text_height
-    matrix = f"{sx:.6f} 0 0 {sy:.6f} {x - tx * sx:.4f} {y - ty * sy:.4f}"
-    page.contents_add(f"q {matrix} cm {name} Do Q".encode("ascii"))
+    cid_font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font,
+        Subtype=pikepdf.Name.CIDFontType2,
+        BaseFont=pikepdf.Name.GlyphLessFont,
+        CIDSystemInfo=pikepdf.Dictionary(
+            Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0
+        ),
+        FontDescriptor=descriptor,
+        DW=_GLYPH_WIDTH,
+        CIDToGIDMap=pikepdf.Stream(pdf, b"\x00\x01" * 65536),
+    )
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font,
+        Subtype=pikepdf.Name.Type0,
+        BaseFont=pikepdf.Name.GlyphLessFont,
+        Encoding=pikepdf.Name("/Identity-H"),
+        DescendantFonts=[pdf.make_indirect(cid_font)],
+        ToUnicode=pikepdf.Stream(pdf, _to_unicode_cmap()),
+    )
+    return pdf.make_indirect(font)
 
 
 def merge_pdfs(pages: list[Path], out_pdf: Path, timeout: float = 600.0) -> Path:

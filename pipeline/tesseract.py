@@ -1,9 +1,17 @@
-"""The one wrapper around the ``tesseract`` program: version and language
-checks, orientation detection (OSD) and OCR. No other module runs it.
+"""Tesseract, the first OCR engine behind ``sohoa.pipeline.ocr_engine.OcrEngine``:
+version and language checks, orientation detection (OSD) and OCR to word
+boxes. No other module runs the ``tesseract`` program.
 
-Every call has a timeout and runs with ``OMP_THREAD_LIMIT=1``: sohoa runs
-one page per worker process, and Tesseract's own OpenMP threads would only
-compete with the other workers for the same cores.
+OSD and OCR go through ``pytesseract``, always with a timeout, the languages
+and ``--dpi``, and with ``OMP_THREAD_LIMIT=1``: sohoa runs one page per
+worker process, and Tesseract's own OpenMP threads would only compete with
+the other workers for the same cores. The version and language probes go
+through the one subprocess helper (pytesseract's have no timeout).
+
+pytesseract writes its output to a temporary file and reads it back, and
+only shows stderr when tesseract fails; a page image given as an array is
+written here as uncompressed PGM (pytesseract would write PNG, some ten
+times slower to encode and to decode).
 
 Threading: the functions are safe to call from several processes or
 threads at once; the version and language lists are cached per process.
@@ -11,79 +19,51 @@ threads at once; the version and language lists are cached per process.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-import subprocess
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 import cv2
 import numpy as np
+import pytesseract
 
-from sohoa.core.errors import MissingDependencyError, ProcessingError, ProcessingTimeout
+from sohoa.core.errors import MissingDependencyError, OcrTimeout, ProcessingError
+from sohoa.pipeline.external import (
+    KnownMessage,
+    known_message,
+    log_messages,
+    run_program,
+    stderr_tail,
+)
+from sohoa.pipeline.ocr import UNKNOWN_ORIENTATION, OcrResult, Orientation, parse_tsv
+
+log = logging.getLogger(__name__)
 
 TESSERACT = "tesseract"
-MIN_MAJOR_VERSION = 4  # textonly_pdf and the LSTM engine
+MIN_MAJOR_VERSION = 4  # the LSTM engine
 PROBE_TIMEOUT = 30.0
 INSTALL_HINT = "apt-get install tesseract-ocr"
 # OSD gives up on pages with fewer characters than this (Tesseract's default is 50).
 OSD_MIN_CHARACTERS = 20
 
-
-@dataclass(frozen=True, slots=True)
-class Orientation:
-    """How to turn a page upright.
-
-    Attributes:
-        rotate_degrees: clockwise rotation (0, 90, 180 or 270) that makes the
-            page upright.
-        confidence: how sure the detector is; 0 means "no idea" (blank page).
-    """
-
-    rotate_degrees: int
-    confidence: float
-
-
-@dataclass(frozen=True, slots=True)
-class OcrOutput:
-    """Files written by one OCR run."""
-
-    text_pdf: Path
-    tsv: Path
-
-
-def _child_env() -> dict[str, str]:
-    return {**os.environ, "OMP_THREAD_LIMIT": "1"}
-
-
-def _run(
-    args: list[str], timeout: float, what: str, stdin: bytes | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    """Runs tesseract; a missing binary or a timeout becomes a typed error."""
-    try:
-        return subprocess.run(
-            [TESSERACT, *args],
-            input=stdin,
-            capture_output=True,
-            timeout=timeout,
-            env=_child_env(),
-            check=False,
-        )
-    except FileNotFoundError as exc:
-        raise MissingDependencyError(
-            f"Tesseract is not installed or not on PATH: {INSTALL_HINT}"
-        ) from exc
-    except subprocess.TimeoutExpired as exc:
-        raise ProcessingTimeout(
-            f"Tesseract {what} took longer than {timeout:g} s and was stopped; "
-            "check the page image or raise the OCR timeout."
-        ) from exc
-
-
-def _stderr_tail(result: subprocess.CompletedProcess[bytes], lines: int = 5) -> str:
-    text = result.stderr.decode("utf-8", "replace").strip()
-    return " | ".join(text.splitlines()[-lines:])
+# Tesseract messages that need no action (after OCRmyPDF's _exec/tesseract.py).
+# ``no_text``: the page is kept without text (flagged for review by its zero
+# confidence) instead of failing the dossier.
+TESSERACT_MESSAGES = (
+    KnownMessage("Too few characters", logging.DEBUG, no_text=True),  # OSD: too little text
+    KnownMessage("Empty page", logging.INFO, no_text=True),
+    KnownMessage("Image too large", logging.WARNING, no_text=True),  # beyond Leptonica's limit
+    KnownMessage("diacritics", logging.DEBUG),  # "Detected 12 diacritics": usual for Vietnamese
+    KnownMessage("Invalid resolution", logging.DEBUG),
+    KnownMessage("Estimating resolution", logging.DEBUG),
+    KnownMessage("Weak margin", logging.INFO),  # OSD unsure
+    KnownMessage("Error during processing", logging.DEBUG),  # follows the messages above
+)
 
 
 @lru_cache(maxsize=1)
@@ -93,7 +73,7 @@ def tesseract_version() -> str:
     Raises:
         MissingDependencyError: tesseract is absent or older than 4.
     """
-    result = _run(["--version"], PROBE_TIMEOUT, "version check")
+    result = run_program([TESSERACT, "--version"], timeout=PROBE_TIMEOUT, install_hint=INSTALL_HINT)
     output = (result.stdout + result.stderr).decode("utf-8", "replace")
     match = re.search(r"tesseract\s+v?(\d+)\.(\d+)\.?(\d*)", output)
     if result.returncode != 0 or match is None:
@@ -113,10 +93,12 @@ def tesseract_version() -> str:
 def installed_languages() -> frozenset[str]:
     """Language packs Tesseract can load (including "osd" when installed)."""
     tesseract_version()
-    result = _run(["--list-langs"], PROBE_TIMEOUT, "language listing")
+    result = run_program(
+        [TESSERACT, "--list-langs"], timeout=PROBE_TIMEOUT, install_hint=INSTALL_HINT
+    )
     if result.returncode != 0:
         raise MissingDependencyError(
-            f"Tesseract could not list its languages ({_stderr_tail(result)}): {INSTALL_HINT}"
+            f"Tesseract could not list its languages ({stderr_tail(result.stderr)}): {INSTALL_HINT}"
         )
     lines = result.stdout.decode("utf-8", "replace").splitlines()
     return frozenset(line.strip() for line in lines[1:] if line.strip())
@@ -141,6 +123,50 @@ def check_languages(languages: str) -> None:
                 f"Tesseract language {language!r} is not installed: "
                 f"apt-get install {_language_package(language)}"
             )
+
+
+@contextmanager
+def _as_pgm(image: np.ndarray) -> Iterator[Path]:
+    """``image`` as an uncompressed PGM/PPM file that lives for the ``with`` block."""
+    with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as folder:
+        path = Path(folder) / ("page.pgm" if image.ndim == 2 else "page.ppm")
+        if not cv2.imwrite(str(path), image):
+            raise ProcessingError(f"Cannot write {path} for Tesseract; check free disk space.")
+        yield path
+
+
+def _call(what: str, timeout: float, run: Callable[[float], str]) -> str | None:
+    """Runs one pytesseract call with sohoa's settings and typed errors.
+
+    Returns:
+        Tesseract's output, or None when it said the page has no text.
+    """
+    pytesseract.pytesseract.tesseract_cmd = TESSERACT
+    # pytesseract passes os.environ to tesseract; sohoa's workers run one page each.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        return run(timeout)
+    except pytesseract.TesseractNotFoundError as exc:
+        raise MissingDependencyError(
+            f"Tesseract is not installed or not on PATH: {INSTALL_HINT}"
+        ) from exc
+    except pytesseract.TesseractError as exc:
+        message = str(exc.message)
+        known = known_message(message, TESSERACT_MESSAGES)
+        if known is not None and known.no_text:
+            log.log(known.level, "Tesseract %s found no text: %s", what, message)
+            return None
+        log_messages(log, TESSERACT, message, TESSERACT_MESSAGES)
+        raise ProcessingError(
+            f"Tesseract could not {what} (exit {exc.status}): {message[-600:]}"
+        ) from exc
+    except RuntimeError as exc:  # pytesseract's timeout
+        if "timeout" not in str(exc):
+            raise
+        raise OcrTimeout(
+            f"Tesseract {what} took longer than {timeout:g} s and was stopped; "
+            "check the page image or raise the OCR timeout."
+        ) from exc
 
 
 def _parse_osd(text: str) -> Orientation:
@@ -171,46 +197,60 @@ def detect_orientation(image: np.ndarray, timeout: float, dpi: int = 150) -> Ori
         text for OSD to decide.
     """
     check_languages("osd")
-    # Raw PGM: some ten times cheaper to encode than PNG, and to decode.
-    ok, encoded = cv2.imencode(".pgm", image)
-    if not ok:
-        raise ProcessingError("Could not encode the page for orientation detection.")
-    args = ["stdin", "stdout", "--psm", "0", "--dpi", str(dpi)]
-    args += ["-c", f"min_characters_to_try={OSD_MIN_CHARACTERS}"]
-    result = _run(args, timeout, "orientation detection", stdin=encoded.tobytes())
-    if b"Too few characters" in result.stderr:
-        return Orientation(0, 0.0)
-    if result.returncode != 0:
-        raise ProcessingError(f"Tesseract orientation detection failed: {_stderr_tail(result)}")
-    return _parse_osd(result.stdout.decode("utf-8", "replace"))
+    config = f"--dpi {dpi} -c min_characters_to_try={OSD_MIN_CHARACTERS}"
+    with _as_pgm(image) as path:
+        output = _call(
+            "detect the page orientation",
+            timeout,
+            lambda seconds: pytesseract.image_to_osd(str(path), config=config, timeout=seconds),
+        )
+    return UNKNOWN_ORIENTATION if output is None else _parse_osd(output)
 
 
-def run_ocr(
-    image_path: Path, output_base: Path, languages: str, dpi: int, timeout: float
-) -> OcrOutput:
-    """OCRs one page image once, writing a text-only PDF and a TSV.
+def ocr_tsv(image_path: Path, languages: str, dpi: int, timeout: float) -> str:
+    """Tesseract's TSV (words with boxes and confidences) for one page image file.
 
     Args:
-        image_path: the page image as tesseract should read it (any format
-            Leptonica reads; uncompressed PNM or TIFF read fastest).
-        output_base: path without suffix; ``<base>.pdf`` and ``<base>.tsv``
-            are written.
+        image_path: any format Leptonica reads (uncompressed PNM or TIFF read fastest).
         languages: e.g. "vie+eng".
-        dpi: resolution of the image; sets the PDF page size.
+        dpi: resolution of the image.
         timeout: seconds before tesseract is stopped.
+
+    Returns:
+        The TSV text; only its header when Tesseract found no text.
 
     Raises:
         MissingDependencyError: tesseract or a language pack is missing.
-        ProcessingError: tesseract failed or timed out.
+        OcrTimeout: tesseract ran past ``timeout``.
+        ProcessingError: tesseract failed.
     """
     check_languages(languages)
-    args = [str(image_path), str(output_base), "-l", languages, "--dpi", str(dpi)]
-    args += ["-c", "textonly_pdf=1", "pdf", "tsv"]
-    result = _run(args, timeout, f"OCR of {image_path.name}")
-    output = OcrOutput(Path(f"{output_base}.pdf"), Path(f"{output_base}.tsv"))
-    if result.returncode != 0 or not output.text_pdf.is_file() or not output.tsv.is_file():
-        raise ProcessingError(
-            f"Tesseract could not OCR {image_path.name} (exit {result.returncode}): "
-            f"{_stderr_tail(result)}"
-        )
-    return output
+    output = _call(
+        f"OCR {image_path.name}",
+        timeout,
+        lambda seconds: pytesseract.image_to_data(
+            str(image_path), lang=languages, config=f"--dpi {dpi}", timeout=seconds
+        ),
+    )
+    return output or ""
+
+
+def recognize(image: np.ndarray, languages: str, dpi: int, timeout: float) -> OcrResult:
+    """The words of an upright page image (see ``ocr_tsv``)."""
+    with _as_pgm(image) as path:
+        return parse_tsv(ocr_tsv(path, languages, dpi, timeout))
+
+
+class TesseractEngine:
+    """Tesseract as an ``OcrEngine``; stateless, safe from any thread or process."""
+
+    name = "tesseract"
+
+    def check(self, languages: str) -> None:
+        check_languages(languages)
+
+    def detect_orientation(self, image: np.ndarray, dpi: int, timeout: float) -> Orientation:
+        return detect_orientation(image, timeout, dpi=dpi)
+
+    def recognize(self, image: np.ndarray, languages: str, dpi: int, timeout: float) -> OcrResult:
+        return recognize(image, languages, dpi, timeout)

@@ -56,13 +56,6 @@ class ProcessingError(SohoaError):
     """A page could not be processed for a reason other than its input."""
 
 
-class ProcessingTimeout(ProcessingError):
-    """A tool (tesseract, poppler) ran out of time: on a busy machine a retry can
-    succeed, so the page is retried and its file never quarantined for it."""
-
-    retryable = True
-
-
 class StorageError(SohoaError):
     exit_code = 5
     retryable = True
@@ -80,3 +73,27 @@ class IntegrityError(StorageError):
 
 class IndexUnavailable(StorageError):
     exit_code = 6
+
+
+class ToolTimeout(ProcessingError):
+    """An external program (tesseract, poppler, qpdf) ran past its timeout: on a
+    busy machine a retry can succeed, so the page is retried and its file is
+    never quarantined for it."""
+
+    retryable = True
+
+
+class PopplerError(ProcessingError):
+    """A poppler program failed on a file."""
+
+
+class PopplerTimeout(PopplerError, ToolTimeout):
+    """A poppler program ran past its timeout; a less busy machine may manage."""
+
+
+class PdfPasswordRequired(PopplerError):
+    """The PDF cannot be opened without its user (open) password."""
+
+
+class OcrTimeout(ToolTimeout):
+    """The OCR engine ran past its timeout on a page."""

@@ -10,10 +10,10 @@ from prefect import flow, task
 
 from sohoa.core.errors import (
     IndexUnavailable,
-    ProcessingTimeout,
     RejectCode,
     RejectedInput,
     SohoaError,
+    ToolTimeout,
 )
 from sohoa.flows.digitize import digitize_batch, retry_only_retryable
 from sohoa.samples import write_batch
@@ -40,7 +40,7 @@ def _attempts_until_given_up(error: Exception) -> int:
     ("error", "attempts"),
     [
         (IndexUnavailable("Elasticsearch refused the credentials."), 4),
-        (ProcessingTimeout("tesseract took too long"), 4),
+        (ToolTimeout("tesseract took too long"), 4),
         (ConnectionResetError("connection reset by peer"), 4),
         (SohoaError("Elasticsearch authentication failed: check SOHOA_ES_API_KEY."), 1),
         (RejectedInput(RejectCode.CORRUPT, "the file is damaged"), 1),

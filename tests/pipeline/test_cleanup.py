@@ -9,15 +9,13 @@ import numpy as np
 import pytest
 
 from sohoa.pipeline.cleanup import is_blank, prepare_for_ocr, to_grayscale
-from sohoa.pipeline.ocr import parse_tsv
-from sohoa.pipeline.tesseract import run_ocr
+from sohoa.pipeline.tesseract import recognize
 from tests.pipeline.conftest import (
     add_dark_edges,
     add_scan_noise,
     blank_page,
     character_error_rate,
     render_page,
-    save_png,
 )
 
 
@@ -82,9 +80,8 @@ def test_ocr_of_degraded_scan_after_cleanup(
 ) -> None:
     page = render_page(2)
     scan = add_scan_noise(degrade(to_grayscale(page.image)), seed=2)
-    image = save_png(prepare_for_ocr(scan), tmp_path / "ocr.png")
-    output = run_ocr(image, tmp_path / "out", "vie+eng", 300, timeout=120)
-    cer = character_error_rate(parse_tsv(output.tsv).text, page.text)
+    result = recognize(prepare_for_ocr(scan), "vie+eng", 300, timeout=120)
+    cer = character_error_rate(result.text, page.text)
     print(f"CER after cleanup: {cer:.2%}")
     assert cer <= 0.03
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pikepdf
 import pytest
 from PIL import Image
 
@@ -41,28 +40,19 @@ def test_clean_page(page_png: PageWriter, tmp_path: Path) -> None:
     assert result.ocr_confidence > 80 and result.word_count > 150
     assert (result.width, result.height, result.dpi) == (2480, 3508, 300)
 
-    assert sorted(p.name for p in out.iterdir()) == [
-        "ocr.json",
-        "ocr.tsv",
-        "page.jpg",
-        "text.pdf",
-        "thumb.jpg",
-    ]
+    assert sorted(p.name for p in out.iterdir()) == ["ocr.json", "page.jpg", "thumb.jpg"]
     with Image.open(result.image_path) as jpeg:
         assert (jpeg.format, jpeg.mode, jpeg.size) == ("JPEG", "RGB", (2480, 3508))
         assert jpeg.info["dpi"] == pytest.approx((300, 300))
     with Image.open(result.thumbnail_path) as thumb:
         assert thumb.format == "JPEG" and max(thumb.size) == 256
-    # The text layer has the page image's geometry, for the searchable PDF.
-    assert result.text_pdf_path is not None
-    with pikepdf.open(result.text_pdf_path) as pdf:
-        mediabox = [float(v) for v in pdf.pages[0].mediabox]
-    assert mediabox[2:] == pytest.approx([2480 * 72 / 300, 3508 * 72 / 300], abs=0.5)
-
     document = json.loads(result.ocr_json_path.read_text(encoding="utf-8"))
     assert document["width"] == 2480 and document["word_count"] == result.word_count
     word = next(w for w in document["words"] if w["text"] == "1524/QĐ-UBND")
     assert set(word) >= {"text", "confidence", "left", "top", "width", "height", "block", "line"}
+    # The word boxes are in page.jpg's pixels, for the searchable PDF's text layer.
+    assert all(w["left"] + w["width"] <= 2480 for w in document["words"])
+    assert all(w["top"] + w["height"] <= 3508 for w in document["words"])
     assert 250 < word["left"] < 600 and 500 < word["top"] < 600  # line 4, left margin
 
     round_tripped = ProcessedPage.from_dict(json.loads(json.dumps(result.to_dict())))
@@ -96,11 +86,14 @@ def test_blank_page_is_flagged_and_not_ocred(page_png: PageWriter, tmp_path: Pat
     scan = add_dark_edges(add_scan_noise(blank_page(300)))
     result = process_page(page_png(scan), tmp_path / "out", OPTIONS)
     assert result.blank
-    assert result.text_pdf_path is None
     assert (result.text, result.word_count, result.ocr_confidence) == ("", 0, 0.0)
     assert result.image_path.is_file() and result.thumbnail_path.is_file()
     assert json.loads(result.ocr_json_path.read_text())["words"] == []
-    assert not (tmp_path / "out" / "ocr.tsv").exists()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "ocr.json",
+        "page.jpg",
+        "thumb.jpg",
+    ]
 
 
 def _small_page() -> np.ndarray:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import img2pdf
 import numpy as np
+import pdf2image.exceptions as pdf2image_errors
 import pikepdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from sohoa.core.errors import MissingDependencyError, ProcessingError
+from sohoa.core.errors import MissingDependencyError, ProcessingError, ToolTimeout
 from sohoa.pipeline import poppler
 from sohoa.pipeline.preflight import IntakeLimits, SourceFile, inspect_file
 from sohoa.pipeline.rasterize import RenderedPage, render_page
@@ -299,10 +300,13 @@ def test_missing_poppler_says_how_to_install(monkeypatch: pytest.MonkeyPatch) ->
 def test_poppler_failure_is_typed_and_keeps_its_cause(tmp_path: Path) -> None:
     path = tmp_path / "not.pdf"
     path.write_text("plain text", encoding="utf-8")
-    with pytest.raises(poppler.PopplerError) as caught:
+    with pytest.raises(poppler.PopplerError, match="Couldn't read xref table") as caught:
         poppler.render_pdf_page(path, 1, 72, tmp_path / "p.tif", TIMEOUT)
-    assert isinstance(caught.value.__cause__, subprocess.CalledProcessError)
+    assert isinstance(caught.value.__cause__, pdf2image_errors.PDFPageCountError)
     assert [p.name for p in tmp_path.iterdir()] == ["not.pdf"]
+    with pytest.raises(poppler.PopplerError, match="xref") as caught:
+        poppler.pdf_info(path, TIMEOUT)
+    assert isinstance(caught.value.__cause__, subprocess.CalledProcessError)
 
 
 def test_poppler_timeout_is_retryable_and_leaves_no_file(tmp_path: Path) -> None:
@@ -310,4 +314,5 @@ def test_poppler_timeout_is_retryable_and_leaves_no_file(tmp_path: Path) -> None
     with pytest.raises(poppler.PopplerTimeout) as caught:
         poppler.render_pdf_page(source.path, 1, 1200, tmp_path / "p.tif", timeout=0.05)
     assert caught.value.retryable
+    assert isinstance(caught.value, ToolTimeout)  # one hierarchy, in sohoa.core.errors
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix not in (".pdf", ".jpg")) == []

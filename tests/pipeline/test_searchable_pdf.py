@@ -1,75 +1,82 @@
-"""compose_page_pdf and merge_pdfs with real tesseract text layers and poppler checks."""
+"""compose_page_pdf and merge_pdfs with text layers from real tesseract word boxes,
+checked with poppler."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
+import numpy as np
 import pikepdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from sohoa.pipeline import poppler
+from sohoa.pipeline.ocr import Word
 from sohoa.pipeline.searchable_pdf import compose_page_pdf, merge_pdfs
+from sohoa.pipeline.tesseract import recognize
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 DPI = 200
 SIZE = (1000, 700)  # 5 × 3.5 inches at 200 dpi
 WORD_AT = (120, 300)  # where the test word is drawn, in pixels
+VIETNAMESE = ("Cộng hòa xã hội chủ nghĩa", "Độc lập - Tự do - Hạnh phúc")
 
 
-def page_jpeg(path: Path, word: str) -> Path:
-    image = Image.new("L", SIZE, 255)
-    ImageDraw.Draw(image).text(WORD_AT, word, font=ImageFont.truetype(FONT, 56), fill=0)
+def page_jpeg(path: Path, *lines: str, size: tuple[int, int] = SIZE) -> Path:
+    """A page with ``lines`` drawn from WORD_AT down, 100 px apart."""
+    image = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(image)
+    for n, line in enumerate(lines):
+        at = (WORD_AT[0], WORD_AT[1] + 100 * n)
+        draw.text(at, line, font=ImageFont.truetype(FONT, 56), fill=0)
     image.save(path, dpi=(DPI, DPI), quality=90)
     return path
 
 
-def text_only_pdf(image: Path, dpi: int) -> Path:
-    """tesseract's invisible text layer for ``image`` as if scanned at ``dpi``."""
-    png = image.with_suffix(".png")
+def ocr_words(image: Path) -> tuple[Word, ...]:
+    """Tesseract's words for ``image``, boxes in its pixels."""
     with Image.open(image) as opened:
-        opened.save(png, dpi=(dpi, dpi))
-    base = image.with_name(image.stem + "-text")
-    subprocess.run(
-        ["tesseract", str(png), str(base), "-l", "eng", "-c", "textonly_pdf=1", "pdf"],
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
-    return base.with_suffix(".pdf")
+        pixels = np.asarray(opened)
+    return recognize(pixels, "vie+eng", DPI, timeout=120).words
 
 
 @pytest.fixture(scope="module")
-def ocr_pages(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, Path]]:
+def ocr_pages(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, tuple[Word, ...]]]:
     folder = tmp_path_factory.mktemp("ocr")
     pages = []
     for word in ("HOUSEHOLD", "CERTIFICATE"):
         jpeg = page_jpeg(folder / f"{word}.jpg", word)
-        pages.append((jpeg, text_only_pdf(jpeg, DPI)))
+        pages.append((jpeg, ocr_words(jpeg)))
     return pages
 
 
 def test_page_shows_the_jpeg_unchanged_at_its_physical_size(
-    tmp_path: Path, ocr_pages: list[tuple[Path, Path]]
+    tmp_path: Path, ocr_pages: list[tuple[Path, tuple[Word, ...]]]
 ) -> None:
-    jpeg, text = ocr_pages[0]
-    out = compose_page_pdf(jpeg, text, DPI, tmp_path / "page.pdf")
+    jpeg, words = ocr_pages[0]
+    out = compose_page_pdf(jpeg, words, DPI, tmp_path / "page.pdf")
     with pikepdf.open(out) as pdf:
         page = pdf.pages[0]
         assert [float(v) for v in page.mediabox] == pytest.approx([0, 0, 360, 252])
         images = list(page.get_images().values())
         assert len(images) == 1
         assert images[0].read_raw_bytes() == jpeg.read_bytes()
+        # The text layer's font is embedded, with a map back to Unicode.
+        [font] = page.resources.Font.values()
+        assert (font.Subtype, font.Encoding) == ("/Type0", "/Identity-H")
+        assert "/ToUnicode" in font
+        assert len(font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()) > 0
 
 
 def test_merged_pdf_is_searchable_with_right_pages(
-    tmp_path: Path, ocr_pages: list[tuple[Path, Path]]
+    tmp_path: Path, ocr_pages: list[tuple[Path, tuple[Word, ...]]]
 ) -> None:
-    blank = page_jpeg(tmp_path / "blank.jpg", "")
+    blank = page_jpeg(tmp_path / "blank.jpg")
     parts = [
-        compose_page_pdf(jpeg, text, DPI, tmp_path / f"{n}.pdf")
-        for n, (jpeg, text) in enumerate(ocr_pages)
+        compose_page_pdf(jpeg, words, DPI, tmp_path / f"{n}.pdf")
+        for n, (jpeg, words) in enumerate(ocr_pages)
     ]
-    parts.insert(1, compose_page_pdf(blank, None, DPI, tmp_path / "blank.pdf"))
+    parts.insert(1, compose_page_pdf(blank, (), DPI, tmp_path / "blank.pdf"))
     merged = merge_pdfs(parts, tmp_path / "out" / "searchable.pdf")
 
     info = poppler.pdf_info(merged, 30)
@@ -82,15 +89,11 @@ def test_merged_pdf_is_searchable_with_right_pages(
     assert sorted(p.name for p in merged.parent.iterdir()) == ["searchable.pdf"]  # no leftovers
 
 
-@pytest.mark.parametrize("ocr_dpi", [DPI, 300])
 def test_text_layer_lies_on_the_word_in_the_image(
-    tmp_path: Path, ocr_pages: list[tuple[Path, Path]], ocr_dpi: int
+    tmp_path: Path, ocr_pages: list[tuple[Path, tuple[Word, ...]]]
 ) -> None:
-    """Also when tesseract assumed another DPI: the layer is scaled to the page."""
-    jpeg, text = ocr_pages[0]
-    if ocr_dpi != DPI:
-        text = text_only_pdf(jpeg, ocr_dpi)
-    out = compose_page_pdf(jpeg, text, DPI, tmp_path / "page.pdf")
+    jpeg, words = ocr_pages[0]
+    out = compose_page_pdf(jpeg, words, DPI, tmp_path / "page.pdf")
     [word] = [w for w in poppler.pdf_words(out, 30) if w.text == "HOUSEHOLD"]
     points_per_pixel = 72 / DPI
     assert word.x_min == pytest.approx(WORD_AT[0] * points_per_pixel, abs=4)
@@ -98,15 +101,37 @@ def test_text_layer_lies_on_the_word_in_the_image(
     assert word.x_max < SIZE[0] * points_per_pixel
 
 
+def test_vietnamese_words_extract_with_diacritics_at_their_boxes(tmp_path: Path) -> None:
+    """Each word comes out of the PDF whole (NFC, every accent) in reading
+    order, over the box tesseract found for it."""
+    jpeg = page_jpeg(tmp_path / "vi.jpg", *VIETNAMESE, size=(1400, 700))
+    words = ocr_words(jpeg)
+    assert [w.text for w in words] == " ".join(VIETNAMESE).split()
+    out = compose_page_pdf(jpeg, words, DPI, tmp_path / "vi.pdf")
+
+    assert poppler.pdf_text(out, 30).split("\n")[:2] == list(VIETNAMESE)
+    extracted = poppler.pdf_words(out, 30)
+    assert [w.text for w in extracted] == [w.text for w in words]
+    points_per_pixel = 72 / DPI
+    line_tops = {w.line: min(v.top for v in words if v.line == w.line) for w in words}
+    line_bottoms = {w.line: max(v.top + v.height for v in words if v.line == w.line) for w in words}
+    for pdf_word, word in zip(extracted, words, strict=True):
+        assert pdf_word.x_min == pytest.approx(word.left * points_per_pixel, abs=0.5)
+        assert pdf_word.x_max == pytest.approx((word.left + word.width) * points_per_pixel, abs=0.5)
+        # Vertically the line's box: from its highest accent to its lowest descender.
+        assert pdf_word.y_min == pytest.approx(line_tops[word.line] * points_per_pixel, abs=0.5)
+        assert pdf_word.y_max == pytest.approx(line_bottoms[word.line] * points_per_pixel, abs=0.5)
+
+
 def test_merged_pages_keep_their_order_and_text(
-    tmp_path: Path, ocr_pages: list[tuple[Path, Path]]
+    tmp_path: Path, ocr_pages: list[tuple[Path, tuple[Word, ...]]]
 ) -> None:
-    jpeg, text = ocr_pages[0]
-    blank = page_jpeg(tmp_path / "blank.jpg", "")
+    jpeg, words = ocr_pages[0]
+    blank = page_jpeg(tmp_path / "blank.jpg")
     parts = [
-        compose_page_pdf(jpeg, text, DPI, tmp_path / f"{n}.pdf")
+        compose_page_pdf(jpeg, words, DPI, tmp_path / f"{n}.pdf")
         if n % 2 == 0
-        else compose_page_pdf(blank, None, DPI, tmp_path / f"{n}.pdf")
+        else compose_page_pdf(blank, (), DPI, tmp_path / f"{n}.pdf")
         for n in range(5)
     ]
     merged = merge_pdfs(parts, tmp_path / "out" / "all.pdf")
@@ -116,8 +141,8 @@ def test_merged_pages_keep_their_order_and_text(
 
 
 def test_same_inputs_give_the_same_bytes(
-    tmp_path: Path, ocr_pages: list[tuple[Path, Path]]
+    tmp_path: Path, ocr_pages: list[tuple[Path, tuple[Word, ...]]]
 ) -> None:
-    jpeg, text = ocr_pages[1]
-    first = compose_page_pdf(jpeg, text, DPI, tmp_path / "a.pdf").read_bytes()
-    assert compose_page_pdf(jpeg, text, DPI, tmp_path / "b.pdf").read_bytes() == first
+    jpeg, words = ocr_pages[1]
+    first = compose_page_pdf(jpeg, words, DPI, tmp_path / "a.pdf").read_bytes()
+    assert compose_page_pdf(jpeg, words, DPI, tmp_path / "b.pdf").read_bytes() == first

@@ -1,26 +1,33 @@
-"""The tesseract wrapper against the real program, and TSV parsing."""
+"""The tesseract engine against the real program (through pytesseract), and TSV parsing."""
 
 from __future__ import annotations
 
+import logging
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import pikepdf
+import numpy as np
 import pytest
 
-from sohoa.core.errors import MissingDependencyError, ProcessingError
+from sohoa.core.errors import (
+    ConfigurationError,
+    MissingDependencyError,
+    OcrTimeout,
+    ProcessingError,
+)
 from sohoa.pipeline import tesseract
 from sohoa.pipeline.cleanup import to_grayscale
 from sohoa.pipeline.deskew import downscale
-from sohoa.pipeline.ocr import parse_tsv
+from sohoa.pipeline.ocr import Orientation, parse_tsv
+from sohoa.pipeline.ocr_engine import get_engine
 from sohoa.pipeline.pages import turn_clockwise
 from sohoa.pipeline.tesseract import (
-    Orientation,
+    TesseractEngine,
     check_languages,
     detect_orientation,
-    run_ocr,
+    ocr_tsv,
+    recognize,
     tesseract_version,
 )
 from tests.pipeline.conftest import blank_page, render_page, save_png
@@ -40,11 +47,14 @@ def no_tesseract(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def header_png(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def header() -> np.ndarray:
     """The first five lines of a page: quick to OCR."""
-    page = render_page(0)
-    path = tmp_path_factory.mktemp("header") / "header.png"
-    return save_png(page.image[200:700], path)
+    return to_grayscale(render_page(0).image[200:700])
+
+
+@pytest.fixture(scope="module")
+def header_png(header: np.ndarray, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_png(header, tmp_path_factory.mktemp("header") / "header.png")
 
 
 def test_version() -> None:
@@ -56,6 +66,7 @@ def test_version() -> None:
 def test_installed_languages_pass() -> None:
     check_languages("vie+eng")
     check_languages("osd")
+    get_engine().check("vie+eng")
 
 
 @pytest.mark.parametrize(
@@ -68,12 +79,18 @@ def test_missing_language_names_its_package(languages: str, package: str) -> Non
     assert "is not installed" in caught.value.message
 
 
-def test_missing_program(no_tesseract: None, header_png: Path, tmp_path: Path) -> None:
+def test_missing_program(no_tesseract: None, header: np.ndarray) -> None:
     with pytest.raises(MissingDependencyError, match="apt-get install tesseract-ocr") as caught:
         tesseract_version()
     assert isinstance(caught.value.__cause__, FileNotFoundError)
     with pytest.raises(MissingDependencyError):
-        run_ocr(header_png, tmp_path / "out", "vie", 300, TIMEOUT)
+        recognize(header, "vie", 300, TIMEOUT)
+
+
+def test_engine_by_name() -> None:
+    assert isinstance(get_engine("tesseract"), TesseractEngine)
+    with pytest.raises(ConfigurationError, match="choose one of: tesseract"):
+        get_engine("abbyy")
 
 
 @pytest.mark.parametrize("turned", [0, 90, 180, 270])
@@ -84,43 +101,53 @@ def test_osd_on_a_downscaled_page(turned: int) -> None:
     assert orientation.confidence > 2
 
 
-def test_osd_on_a_blank_page_is_no_error() -> None:
-    assert detect_orientation(blank_page(100)[..., 0], TIMEOUT, dpi=100) == Orientation(0, 0.0)
+def test_osd_on_a_blank_page_is_no_error(caplog: pytest.LogCaptureFixture) -> None:
+    """Tesseract fails with "Too few characters": a known message, not an error."""
+    caplog.set_level(logging.DEBUG, logger=tesseract.__name__)
+    image = blank_page(100)[..., 0]
+    assert get_engine().detect_orientation(image, 100, TIMEOUT) == Orientation(0, 0.0)
+    [record] = [r for r in caplog.records if r.name == tesseract.__name__]
+    assert record.levelno == logging.DEBUG and "Too few characters" in record.getMessage()
 
 
-def test_run_ocr_writes_text_pdf_and_tsv(header_png: Path, tmp_path: Path) -> None:
-    output = run_ocr(header_png, tmp_path / "page.1", "vie+eng", 300, TIMEOUT)
-    assert output.text_pdf == tmp_path / "page.1.pdf"
-    assert output.tsv == tmp_path / "page.1.tsv"
-    result = parse_tsv(output.tsv)
+def test_recognize_gives_vietnamese_words_with_boxes(header: np.ndarray) -> None:
+    result = get_engine().recognize(header, "vie+eng", 300, TIMEOUT)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in result.text
     assert "Độc lập - Tự do - Hạnh phúc" in result.text
-    with pikepdf.open(output.text_pdf) as pdf:
-        assert len(pdf.pages) == 1
-        page = pdf.pages[0]
-        width_pt, height_pt = (float(v) for v in page.mediabox[2:])
-        has_images = "/XObject" in page.Resources
-    # The page is the image's size at 300 DPI, and holds text only.
-    assert (round(width_pt), round(height_pt)) == (round(2480 * 72 / 300), round(500 * 72 / 300))
-    assert not has_images
+    height, width = header.shape
+    assert all(w.left >= 0 and w.left + w.width <= width for w in result.words)
+    assert all(w.top >= 0 and w.top + w.height <= height for w in result.words)
+    assert result.mean_confidence > 80
 
 
-def test_run_ocr_timeout_is_a_processing_error(header_png: Path, tmp_path: Path) -> None:
-    with pytest.raises(ProcessingError, match="took longer than") as caught:
-        run_ocr(header_png, tmp_path / "out", "vie+eng", 300, timeout=0.05)
-    assert isinstance(caught.value.__cause__, subprocess.TimeoutExpired)
+def test_recognize_reads_the_same_as_a_file(header: np.ndarray, header_png: Path) -> None:
+    """The array goes to tesseract as PGM; a PNG of the same pixels reads the same."""
+    assert recognize(header, "vie+eng", 300, TIMEOUT) == parse_tsv(
+        ocr_tsv(header_png, "vie+eng", 300, TIMEOUT)
+    )
 
 
-def test_run_ocr_on_unreadable_image(tmp_path: Path) -> None:
+def test_blank_page_has_no_words() -> None:
+    assert recognize(blank_page(100)[..., 0], "vie+eng", 100, TIMEOUT).words == ()
+
+
+def test_ocr_timeout_is_retryable(header_png: Path) -> None:
+    with pytest.raises(OcrTimeout, match="took longer than") as caught:
+        ocr_tsv(header_png, "vie+eng", 300, timeout=0.05)
+    assert caught.value.retryable
+    assert isinstance(caught.value.__cause__, RuntimeError)
+
+
+def test_ocr_of_an_unreadable_image(tmp_path: Path) -> None:
     bad = tmp_path / "page.png"
     bad.write_bytes(b"not an image")
     with pytest.raises(ProcessingError, match=r"could not OCR page\.png"):
-        run_ocr(bad, tmp_path / "out", "vie+eng", 300, TIMEOUT)
+        ocr_tsv(bad, "vie+eng", 300, TIMEOUT)
 
 
-def test_run_ocr_with_missing_language(header_png: Path, tmp_path: Path) -> None:
+def test_ocr_with_missing_language(header: np.ndarray) -> None:
     with pytest.raises(MissingDependencyError, match="tesseract-ocr-xyz"):
-        run_ocr(header_png, tmp_path / "out", "vie+xyz", 300, TIMEOUT)
+        recognize(header, "vie+xyz", 300, TIMEOUT)
 
 
 TSV = "\n".join(
