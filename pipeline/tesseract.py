@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 import pytesseract
 
-from sohoa.core.errors import MissingDependencyError, OcrTimeout, ProcessingError
+from sohoa.core.errors import MachineFault, MissingDependencyError, OcrTimeout, ProcessingError
 from sohoa.pipeline.external import (
     KnownMessage,
     known_message,
@@ -131,7 +131,7 @@ def _as_pgm(image: np.ndarray) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as folder:
         path = Path(folder) / ("page.pgm" if image.ndim == 2 else "page.ppm")
         if not cv2.imwrite(str(path), image):
-            raise ProcessingError(f"Cannot write {path} for Tesseract; check free disk space.")
+            raise MachineFault(f"Cannot write {path} for Tesseract; check free disk space.")
         yield path
 
 

@@ -75,12 +75,17 @@ class IndexUnavailable(StorageError):
     exit_code = 6
 
 
-class ToolTimeout(ProcessingError):
+class MachineFault(ProcessingError):
+    """The machine failed, not the file (a full disk, a tool out of time): the
+    file stays in the inbox, to be tried again, and is never quarantined."""
+
+    retryable = True
+
+
+class ToolTimeout(MachineFault):
     """An external program (tesseract, poppler, qpdf) ran past its timeout: on a
     busy machine a retry can succeed, so the page is retried and its file is
     never quarantined for it."""
-
-    retryable = True
 
 
 class PopplerError(ProcessingError):
