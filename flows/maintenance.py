@@ -7,7 +7,7 @@ from prefect import flow, get_run_logger
 
 from sohoa.app import backends
 from sohoa.storage.manifests import iter_records
-from sohoa.storage.verify import VerifyReport, verify_storage
+from sohoa.storage.verify import VerifyReport, remove_orphans, verify_storage
 
 
 @flow(name="reindex", validate_parameters=False)
@@ -19,6 +19,19 @@ def reindex() -> int:
     return count
 
 
+# An archive writes a record's objects within minutes; an orphan older than
+# this is left by one that was interrupted.
+ORPHAN_MIN_AGE_SECONDS = 3600.0
+
+
 @flow(name="verify-storage", validate_parameters=False)
-def verify() -> VerifyReport:
-    return verify_storage(backends.object_store(), backends.search_index())
+def verify(
+    repair: bool = False, orphan_min_age_seconds: float = ORPHAN_MIN_AGE_SECONDS
+) -> VerifyReport:
+    """Compare storage with the index and re-hash every object; ``repair``
+    removes orphan objects older than ``orphan_min_age_seconds`` and reports again."""
+    store = backends.object_store()
+    report = verify_storage(store, backends.search_index())
+    if repair and remove_orphans(store, report, orphan_min_age_seconds):
+        report = verify_storage(store, backends.search_index())
+    return report

@@ -200,7 +200,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from sohoa.flows.maintenance import verify
 
-    report = verify()
+    report = verify(repair=args.repair)
     found = {"ok": report.ok, **dataclasses.asdict(report)}
     if args.json:
         _print_json(found)
@@ -257,7 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
     command("show", cmd_show, "a record's metadata and per-page text").add_argument("record")
     command("stats", cmd_stats, "records, pages, review queue")
     command("reindex", cmd_reindex, "rebuild the search index from the stored manifests")
-    command("verify", cmd_verify, "compare storage with the index and re-check checksums")
+    verify_parser = command(
+        "verify", cmd_verify, "compare storage with the index and re-check checksums"
+    )
+    verify_parser.add_argument(
+        "--repair", action="store_true", help="remove orphan objects older than an hour"
+    )
     samples = command("samples", cmd_samples, "write a batch of generated sample dossiers")
     samples.add_argument("out", type=Path)
     samples.add_argument("--count", type=int, default=10)

@@ -158,8 +158,8 @@ class FilesystemObjectStore:
             except FileNotFoundError:
                 return None
             guessed = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return StoredObject(key=key, size=size, sha256=sha256, content_type=guessed)
-        return StoredObject(key=key, **meta._asdict())
+            return StoredObject(key, size, sha256, guessed, _mtime(path))
+        return StoredObject(key=key, **meta._asdict(), modified=_mtime(path))
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -292,3 +292,10 @@ def _storage_errors(action: str) -> Iterator[None]:
         yield
     except OSError as exc:
         raise StorageError(f"Cannot {action}: {exc}") from exc
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return None

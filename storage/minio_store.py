@@ -262,6 +262,7 @@ class MinioObjectStore:
             size=info.size or 0,
             sha256=metadata.get(SHA256_HEADER, ""),
             content_type=info.content_type or "application/octet-stream",
+            modified=info.last_modified.timestamp() if info.last_modified else None,
         )
 
     def exists(self, key: str) -> bool:

@@ -9,7 +9,7 @@ lazily from settings, never at import time."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -22,6 +22,8 @@ class StoredObject:
     size: int
     sha256: str
     content_type: str
+    # When it was last written (seconds since the epoch), where the store says.
+    modified: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

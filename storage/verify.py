@@ -10,6 +10,7 @@ archive this is a long, read-heavy job.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from sohoa.core.errors import IntegrityError, ObjectNotFound
@@ -37,6 +38,9 @@ class VerifyReport:
     missing_objects: tuple[str, ...] = ()
     # Record ids whose manifest cannot be read as a record.
     unreadable_manifests: tuple[str, ...] = ()
+    # Keys no manifest references: left by an archive that was interrupted
+    # (or, for a short while, written by one still running).
+    orphan_objects: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -46,6 +50,7 @@ class VerifyReport:
             or self.corrupt_objects
             or self.missing_objects
             or self.unreadable_manifests
+            or self.orphan_objects
         )
 
 
@@ -89,6 +94,7 @@ def verify_storage(store: ObjectStore, index: SearchIndex) -> VerifyReport:
             if not store.verify(key):
                 (corrupt if store.exists(key) else missing).add(key)
     indexed_ids = set(index.record_ids())
+    orphans = [key for key in store.list_keys() if key not in checked]
     report = VerifyReport(
         records_checked=len(stored_ids),
         objects_checked=len(checked),
@@ -97,7 +103,24 @@ def verify_storage(store: ObjectStore, index: SearchIndex) -> VerifyReport:
         corrupt_objects=tuple(sorted(corrupt)),
         missing_objects=tuple(sorted(missing)),
         unreadable_manifests=tuple(sorted(unreadable)),
+        orphan_objects=tuple(sorted(orphans)),
     )
     if not report.ok:
         log.warning("Storage check found problems: %s", report)
     return report
+
+
+def remove_orphans(store: ObjectStore, report: VerifyReport, min_age_seconds: float) -> list[str]:
+    """Delete the report's orphan objects last written at least ``min_age_seconds``
+    ago; younger ones may belong to an archive still running. Returns the keys."""
+    cutoff = time.time() - min_age_seconds
+    removed = []
+    for key in report.orphan_objects:
+        stored = store.stat(key)
+        if stored is None or stored.modified is None or stored.modified > cutoff:
+            continue
+        store.delete(key)
+        removed.append(key)
+    if removed:
+        log.warning("Removed %d orphan objects", len(removed))
+    return removed

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from sohoa.storage import keys
 from sohoa.storage.filesystem import FilesystemObjectStore
 from sohoa.storage.manifests import save_record
 from sohoa.storage.sqlite_index import SqliteSearchIndex
-from sohoa.storage.verify import VerifyReport, referenced_keys, verify_storage
+from sohoa.storage.verify import VerifyReport, referenced_keys, remove_orphans, verify_storage
 
 Pair = tuple[FilesystemObjectStore, SqliteSearchIndex, list[Record]]
 
@@ -149,3 +151,22 @@ def test_shared_originals_are_checked_once(tmp_path: Path) -> None:
     # Manifest, original, searchable pdf, ocr json, image, thumbnail; then the twin's manifest.
     assert len(referenced_keys(record)) == 6
     assert report.objects_checked == 7
+
+
+def test_objects_of_an_interrupted_archive_are_orphans_and_repair_removes_old_ones(
+    pair: Pair,
+) -> None:
+    store, index, _ = pair
+    # An archive killed before its manifest: an original and a page, no manifest.
+    lost_original = store.put_bytes(keys.original_key("f" * 64, ".jpg"), b"scan", "image/jpeg")
+    lost_page = store.put_bytes(keys.page_image_key("f" * 64, 1), b"page", "image/jpeg")
+
+    report = verify_storage(store, index)
+
+    assert report.orphan_objects == tuple(sorted([lost_original.key, lost_page.key]))
+    assert not report.ok
+    assert remove_orphans(store, report, min_age_seconds=3600) == []  # may still be running
+    an_hour_ago = time.time() - 3601
+    os.utime(store.root / lost_page.key, (an_hour_ago, an_hour_ago))
+    assert remove_orphans(store, report, min_age_seconds=3600) == [lost_page.key]
+    assert verify_storage(store, index).orphan_objects == (lost_original.key,)
