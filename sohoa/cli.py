@@ -13,14 +13,17 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sohoa.core.errors import SohoaError
+from sohoa.core.errors import ConfigurationError, SohoaError
 from sohoa.core.settings import load_settings
 from sohoa.flows import prefect_env
+
+if TYPE_CHECKING:
+    from sohoa.pipeline.metadata import MetadataRules
 
 console = Console(stderr=True)
 
@@ -91,13 +94,32 @@ def cmd_watch(args: argparse.Namespace) -> int:
         time.sleep(interval)
 
 
+def _metadata_rules() -> MetadataRules:
+    from sohoa.pipeline.metadata import load_rules
+
+    return load_rules(load_settings().metadata_rules)
+
+
+def _declared_type(code: str) -> str:
+    """A ``--type`` is a code the loaded metadata rules declare, so a typo is
+    an error rather than an empty result."""
+    rules = _metadata_rules()
+    if rules.document_type(code) is None:
+        declared = ", ".join(f"{t.code} ({t.label})" for t in rules.declared_types)
+        raise ConfigurationError(
+            f"Unknown document type {code!r}. The metadata rules {rules.source} declare: "
+            f"{declared}."
+        )
+    return code
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from sohoa.flows import resources
     from sohoa.models import SearchQuery
 
     query = SearchQuery(
         text=args.query,
-        document_type=args.type,
+        document_type=_declared_type(args.type) if args.type else None,
         date_from=args.date_from,
         date_to=args.date_to,
         unit=args.unit,
@@ -129,7 +151,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         _print_json(_dump(record))
         return 0
     print(f"record         {record.record_id}")
-    print(f"type           {record.document_type.value}")
+    declared = _metadata_rules().document_type(record.document_type)
+    label = f" ({declared.label})" if declared else ""
+    print(f"type           {record.document_type}{label}")
     print(f"dossier        {record.dossier_code or '-'}   batch {record.batch_id}")
     print(f"pdf            {store.url(record.searchable_pdf_key)}")
     for name, values in sorted(record.fields.items()):
@@ -159,7 +183,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         pages += record.page_count
         review += record.needs_review
         confidence_sum += record.mean_ocr_confidence
-        types[record.document_type.value] += 1
+        types[record.document_type] += 1
     stats = {
         "records": records,
         "pages": pages,
@@ -233,7 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--interval", type=float, default=None, help="seconds between polls")
     search = command("search", cmd_search, "search records (accents optional)")
     search.add_argument("query", nargs="?", default="")
-    search.add_argument("--type", help="document type, e.g. quyet_dinh")
+    search.add_argument(
+        "--type", help="document type code declared in the metadata rules, e.g. quyet_dinh"
+    )
     search.add_argument("--from", dest="date_from", type=date.fromisoformat, help="YYYY-MM-DD")
     search.add_argument("--to", dest="date_to", type=date.fromisoformat, help="YYYY-MM-DD")
     search.add_argument("--unit")
