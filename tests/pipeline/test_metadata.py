@@ -401,7 +401,7 @@ def test_missing_required_fields(rules: MetadataRules) -> None:
     assert receipt.document_type == DocumentType.RECEIPT
     assert receipt.missing_required == ("dossier_code",)
     decision = extract(rules, "QUYẾT ĐỊNH\nVề việc khen thưởng\nĐiều 1. Khen thưởng")
-    assert decision.missing_required == ("number_symbol", "issue_date")
+    assert decision.missing_required == ("number_symbol", "issue_date", "agency")
     assert extract(rules, HEADER).missing_required == ()
 
 
