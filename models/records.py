@@ -18,7 +18,8 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-DocumentTypeCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+DOCUMENT_TYPE_CODE = r"^[a-z][a-z0-9_]{0,63}$"
+DocumentTypeCode = Annotated[str, StringConstraints(pattern=DOCUMENT_TYPE_CODE)]
 """A document type, by the code the metadata rules file declares it under
 ("quyet_dinh"). Any code of that shape loads, so a record keeps its type when
 the rules that named it change; which codes exist is the rules file's say."""

@@ -27,8 +27,11 @@ import yaml
 from sohoa.core.errors import ConfigurationError
 from sohoa.core.text import fold
 from sohoa.models import FieldValue
+from sohoa.models.records import DOCUMENT_TYPE_CODE
 
 DEFAULT_RULES = Path(__file__).with_name("metadata_rules.yaml")
+# Version 2: document types have labels and the rules name a fallback type.
+RULES_VERSION = 2
 
 # ----------------------------------------------------------------------------
 # Public data
@@ -122,7 +125,7 @@ _FIELDS_WITH_LABELS = (
 # Fields found without a label of their own; date roles listed under
 # dates.fields in the rules are fields too.
 _OTHER_FIELDS = ("agency", "issue_date", "birth_date")
-_TYPE_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")  # models.records.DocumentTypeCode
+_TYPE_CODE = re.compile(DOCUMENT_TYPE_CODE)
 _TYPE_KEYS = frozenset({"label", "label_en", "titles", "keywords", "required"})
 
 
@@ -173,9 +176,11 @@ def load_rules(path: Path | None = None) -> MetadataRules:
         ) from exc
 
 
-def _document_type(code: str, spec: dict[str, Any], known_fields: set[str]) -> DocumentTypeRule:
+def _document_type(code: str, spec: Any, known_fields: set[str]) -> DocumentTypeRule:
     if not isinstance(code, str) or not _TYPE_CODE.fullmatch(code):
         raise ValueError(f"document type code {code!r} must be lower case letters, digits, _")
+    if not isinstance(spec, dict) or not isinstance(spec.get("required", []), list):
+        raise ValueError(f"document type {code} must map label, titles, ... to lists")
     unknown_keys = set(spec) - _TYPE_KEYS
     if unknown_keys:
         raise ValueError(f"document type {code} has unknown keys {sorted(unknown_keys)}")
@@ -200,6 +205,11 @@ def _document_type(code: str, spec: dict[str, Any], known_fields: set[str]) -> D
 
 
 def _compile_rules(source: Path, data: dict[str, Any]) -> MetadataRules:
+    if data.get("version") != RULES_VERSION:
+        raise ValueError(
+            f"version {data.get('version')!r}; sohoa reads version {RULES_VERSION}, in which "
+            "each document type has a label and classification names a fallback type"
+        )
     classification = data["classification"]
     dates = data["dates"]
     known_fields = {*_FIELDS_WITH_LABELS, *_OTHER_FIELDS, *dates.get("fields", [])}

@@ -136,6 +136,13 @@ def test_shipped_rules_declare_every_named_code_with_vietnamese_labels(
             r"bien_nhan_ho_so requires \['dossier_number'\], which sohoa does not extract",
         ),
         ("  fallback: khong_xac_dinh\n", "  fallback: khac\n", "'khac' is not among"),
+        ("    required: [tax_code]\n", "    required: tax_code\n", "must map label, titles"),
+        # A file written before types had labels says what to add.
+        (
+            "version: 2\n",
+            "version: 1\n",
+            "reads version 2, in which each document type has a label",
+        ),
     ],
 )
 def test_a_badly_declared_type_is_a_configuration_error_that_names_it(
