@@ -21,14 +21,8 @@ from pathlib import Path
 import pytest
 
 from sohoa.core.settings import Settings, load_settings
-from sohoa.models import (
-    DocumentType,
-    DocumentTypeCode,
-    FieldValue,
-    OriginalFile,
-    PageRecord,
-    Record,
-)
+from sohoa.models import DocumentType, FieldValue, OriginalFile, PageRecord, Record
+from sohoa.models.records import DocumentTypeCode
 from sohoa.storage.factory import open_object_store, open_search_index
 from sohoa.storage.protocols import ObjectStore, SearchIndex
 
