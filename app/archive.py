@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sohoa.models import OriginalFile, PageRecord, Record
-from sohoa.models.records import DocumentType, FieldValue
+from sohoa.models.records import DocumentTypeCode, FieldValue
 from sohoa.pipeline.inbox import DossierSpec
 from sohoa.pipeline.pages import ProcessedPage
 from sohoa.pipeline.preflight import SourceFile
@@ -30,7 +30,7 @@ class DossierOutputs:
     page_sources: Sequence[str]
     searchable_pdf: Path
     ocr_json: Path
-    document_type: DocumentType
+    document_type: DocumentTypeCode
     fields: dict[str, tuple[FieldValue, ...]]
     issue_date: date | None
     review_reasons: tuple[str, ...]

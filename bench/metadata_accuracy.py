@@ -90,7 +90,7 @@ def main() -> int:
             if args.keep:
                 text = "\n\f".join(p.text for p in pages)
                 (work / f"{name}.txt").write_text(text, encoding="utf-8")
-            scores.add(name, truth, extracted.document_type.value, extracted.fields)
+            scores.add(name, truth, extracted.document_type, extracted.fields)
 
     print(
         f"{len(documents)} documents, {len(images)} pages, OCR {ocr_seconds:.0f} s wall "

@@ -4,6 +4,7 @@ manifest JSON, the index documents and the CLI's ``--json`` output."""
 from sohoa.models.batch import BatchReport, FileOutcome, FileStatus
 from sohoa.models.records import (
     DocumentType,
+    DocumentTypeCode,
     FieldValue,
     OriginalFile,
     PageRecord,
@@ -17,6 +18,7 @@ from sohoa.models.records import (
 __all__ = [
     "BatchReport",
     "DocumentType",
+    "DocumentTypeCode",
     "FieldValue",
     "FileOutcome",
     "FileStatus",

@@ -7,8 +7,9 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 MANIFEST_SCHEMA_VERSION = 1
 
@@ -17,7 +18,19 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+DOCUMENT_TYPE_CODE = r"^[a-z][a-z0-9_]{0,63}$"
+DocumentTypeCode = Annotated[str, StringConstraints(pattern=DOCUMENT_TYPE_CODE)]
+"""A document type, by the code the metadata rules file declares it under
+("quyet_dinh"). Any code of that shape loads, so a record keeps its type when
+the rules that named it change; which codes exist is the rules file's say."""
+
+
 class DocumentType(StrEnum):
+    """The codes of the types declared by the rules file shipped with sohoa
+    (``pipeline/metadata_rules.yaml``), for code that names one: the sample
+    generator, benches and tests. Records hold a ``DocumentTypeCode``, so an
+    office's own rules file can add types without touching this list."""
+
     APPLICATION = "don_de_nghi"
     DECLARATION = "to_khai"
     BUSINESS_REGISTRATION = "giay_chung_nhan_dkdn"
@@ -75,7 +88,7 @@ class Record(Frozen):
     operator: str = ""
     originals: tuple[OriginalFile, ...]
     pages: tuple[PageRecord, ...]
-    document_type: DocumentType = DocumentType.UNKNOWN
+    document_type: DocumentTypeCode = DocumentType.UNKNOWN.value
     fields: dict[str, tuple[FieldValue, ...]] = Field(default_factory=dict)
     issue_date: date | None = None
     searchable_pdf_key: str = ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
 
 from sohoa.pipeline.metadata import ExtractedMetadata, PageText
@@ -60,21 +61,47 @@ def page_texts(pages: Sequence[ProcessedPage]) -> list[PageText]:
     ]
 
 
+class ReviewCode(StrEnum):
+    """Why a record goes to review. Each reason is written "code: what to
+    check", so a program reads the code before the colon and a clerk the rest."""
+
+    FILE_QUARANTINED = "file_quarantined"
+    ALL_PAGES_BLANK = "all_pages_blank"
+    LOW_OCR_CONFIDENCE = "low_ocr_confidence"
+    MISSING_FIELD = "missing_field"
+
+
 def review_reasons(
     pages: Sequence[ProcessedPage],
     extracted: ExtractedMetadata,
     min_confidence: float,
     rejected_files: Sequence[str] = (),
 ) -> tuple[str, ...]:
-    """Why a clerk should look at this record; empty when it looks sound."""
-    reasons = [f"file {name} was quarantined" for name in rejected_files]
+    """Why a clerk should look at this record; empty when it looks sound.
+
+    A record is flagged for a quarantined file, for having only blank pages,
+    for each page read below ``min_confidence`` (0-100) and for each field
+    its document type requires (in the rules file) that was not found. A type
+    without required fields, such as the fallback for documents of no known
+    type, is flagged for its OCR confidence alone.
+    """
+    reasons = [
+        f"{ReviewCode.FILE_QUARANTINED}: file {name} was quarantined; "
+        "its pages are not in this record"
+        for name in rejected_files
+    ]
     text_pages = [(n, p) for n, p in enumerate(pages, start=1) if not p.blank]
     if not text_pages:
-        reasons.append("every page is blank")
-    for number, page in text_pages:
-        if page.ocr_confidence < min_confidence:
-            reasons.append(f"page {number}: low OCR confidence {page.ocr_confidence:.0f}")
-    reasons += [f"missing {name}" for name in extracted.missing_required]
-    if extracted.document_type.value == "khong_xac_dinh":
-        reasons.append("document type not recognised")
+        reasons.append(f"{ReviewCode.ALL_PAGES_BLANK}: every page is blank")
+    reasons += [
+        f"{ReviewCode.LOW_OCR_CONFIDENCE}: page {number} was read with OCR confidence "
+        f"{page.ocr_confidence:.0f}, under {min_confidence:.0f}"
+        for number, page in text_pages
+        if page.ocr_confidence < min_confidence
+    ]
+    reasons += [
+        f"{ReviewCode.MISSING_FIELD}: {name} not found, "
+        f"required for {extracted.document_type_label}"
+        for name in extracted.missing_required
+    ]
     return tuple(reasons)

@@ -1,8 +1,9 @@
 """Metadata from a dossier's OCR text: document type, number/symbol, issue
 date, agency, citizen IDs, tax codes, phone numbers, names, dossier code.
 
-The vocabulary (label phrases, document-type titles and keywords, required
-fields) lives in ``metadata_rules.yaml``, which an office can copy and edit.
+The vocabulary (label phrases, document types with their titles, keywords and
+required fields) lives in ``metadata_rules.yaml``, which an office can copy and
+edit: a document type is a code the loaded rules declare, not a Python enum.
 Matching runs on a *view* of each page: folded by ``sohoa.core.text.fold`` (lower
 case, no diacritics, "đ" as "d") and with O, l and I read as digits inside
 runs of digits. The view has exactly as many characters as the page text, so
@@ -25,9 +26,12 @@ import yaml
 
 from sohoa.core.errors import ConfigurationError
 from sohoa.core.text import fold
-from sohoa.models import DocumentType, FieldValue
+from sohoa.models import FieldValue
+from sohoa.models.records import DOCUMENT_TYPE_CODE
 
 DEFAULT_RULES = Path(__file__).with_name("metadata_rules.yaml")
+# Version 2: document types have labels and the rules name a fallback type.
+RULES_VERSION = 2
 
 # ----------------------------------------------------------------------------
 # Public data
@@ -44,8 +48,25 @@ class PageText:
 
 
 @dataclass(frozen=True)
+class DocumentTypeRule:
+    """One type from the rules file: its code, its names for people, the
+    phrases that recognise it and the fields its records must have."""
+
+    code: str
+    label: str  # Vietnamese, with diacritics
+    label_en: str
+    titles: tuple[re.Pattern[str], ...]
+    keywords: tuple[re.Pattern[str], ...]
+    required: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ExtractedMetadata:
-    document_type: DocumentType
+    """``document_type`` is a code the rules declare; ``missing_required`` the
+    fields that type requires and the text did not yield."""
+
+    document_type: str
+    document_type_label: str
     document_type_confidence: float
     fields: dict[str, tuple[FieldValue, ...]]
     issue_date: date | None
@@ -53,19 +74,12 @@ class ExtractedMetadata:
 
 
 @dataclass(frozen=True)
-class DocumentTypeRule:
-    document_type: DocumentType
-    titles: tuple[re.Pattern[str], ...]
-    keywords: tuple[re.Pattern[str], ...]
-    required: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class MetadataRules:
     """The compiled contents of a rules file."""
 
     source: Path
-    document_types: tuple[DocumentTypeRule, ...]
+    document_types: tuple[DocumentTypeRule, ...]  # the ones classification scores
+    fallback_type: DocumentTypeRule  # for a document no other type matches
     title_weight: float
     keyword_weight: float
     title_lines: int
@@ -85,6 +99,16 @@ class MetadataRules:
     province_codes: frozenset[str]
     strength: dict[str, float]
 
+    @property
+    def declared_types(self) -> tuple[DocumentTypeRule, ...]:
+        """Every declared type, the fallback last."""
+        return (*self.document_types, self.fallback_type)
+
+    def document_type(self, code: str) -> DocumentTypeRule | None:
+        """The declared type with this code; None for a code these rules lack
+        (a record read under another office's or an older rules file)."""
+        return next((t for t in self.declared_types if t.code == code), None)
+
 
 # ----------------------------------------------------------------------------
 # Loading rules
@@ -98,6 +122,11 @@ _FIELDS_WITH_LABELS = (
     "dossier_code",
     "person_name",
 )
+# Fields found without a label of their own; date roles listed under
+# dates.fields in the rules are fields too.
+_OTHER_FIELDS = ("agency", "issue_date", "birth_date")
+_TYPE_CODE = re.compile(DOCUMENT_TYPE_CODE)
+_TYPE_KEYS = frozenset({"label", "label_en", "titles", "keywords", "required"})
 
 
 def _phrase_pattern(entry: str) -> str:
@@ -129,7 +158,10 @@ def load_rules(path: Path | None = None) -> MetadataRules:
 
     Raises:
         ConfigurationError: the file cannot be read, is not valid YAML, or
-            lacks a section, names an unknown document type or holds a bad regex.
+            lacks a section, declares a document type badly (a code that is
+            not lower case letters, digits and "_", no label, an unknown key,
+            a required field sohoa does not extract, an undeclared fallback)
+            or holds a bad regex.
     """
     source = path or DEFAULT_RULES
     try:
@@ -144,24 +176,58 @@ def load_rules(path: Path | None = None) -> MetadataRules:
         ) from exc
 
 
-def _compile_rules(source: Path, data: dict[str, Any]) -> MetadataRules:
-    classification = data["classification"]
-    types = tuple(
-        DocumentTypeRule(
-            document_type=DocumentType(name),
-            titles=_compile_all(spec.get("titles", [])),
-            keywords=_compile_all(spec.get("keywords", [])),
-            required=tuple(spec.get("required", [])),
+def _document_type(code: str, spec: Any, known_fields: set[str]) -> DocumentTypeRule:
+    if not isinstance(code, str) or not _TYPE_CODE.fullmatch(code):
+        raise ValueError(f"document type code {code!r} must be lower case letters, digits, _")
+    if not isinstance(spec, dict) or not isinstance(spec.get("required", []), list):
+        raise ValueError(f"document type {code} must map label, titles, ... to lists")
+    unknown_keys = set(spec) - _TYPE_KEYS
+    if unknown_keys:
+        raise ValueError(f"document type {code} has unknown keys {sorted(unknown_keys)}")
+    label = str(spec.get("label") or "").strip()
+    if not label:
+        raise ValueError(f"document type {code} needs a label, its Vietnamese name")
+    required = tuple(spec.get("required", []))
+    unknown_fields = [name for name in required if name not in known_fields]
+    if unknown_fields:
+        raise ValueError(
+            f"document type {code} requires {unknown_fields}, which sohoa does not "
+            f"extract; fields are {sorted(known_fields)}"
         )
-        for name, spec in data["document_types"].items()
+    return DocumentTypeRule(
+        code=code,
+        label=label,
+        label_en=str(spec.get("label_en") or label).strip(),
+        titles=_compile_all(spec.get("titles", [])),
+        keywords=_compile_all(spec.get("keywords", [])),
+        required=required,
     )
+
+
+def _compile_rules(source: Path, data: dict[str, Any]) -> MetadataRules:
+    if data.get("version") != RULES_VERSION:
+        raise ValueError(
+            f"version {data.get('version')!r}; sohoa reads version {RULES_VERSION}, in which "
+            "each document type has a label and classification names a fallback type"
+        )
+    classification = data["classification"]
+    dates = data["dates"]
+    known_fields = {*_FIELDS_WITH_LABELS, *_OTHER_FIELDS, *dates.get("fields", [])}
+    declared = [
+        _document_type(code, spec or {}, known_fields)
+        for code, spec in data["document_types"].items()
+    ]
+    fallback_code = classification["fallback"]
+    fallback = next((t for t in declared if t.code == fallback_code), None)
+    if fallback is None:
+        raise ValueError(f"the fallback type {fallback_code!r} is not among document_types")
     fields = data["fields"]
     names = fields["person_name"]
-    dates = data["dates"]
     abbreviations = {fold(a).upper(): a for a in data.get("symbol_abbreviations", [])}
     return MetadataRules(
         source=source,
-        document_types=types,
+        document_types=tuple(t for t in declared if t is not fallback),
+        fallback_type=fallback,
         title_weight=float(classification["title_weight"]),
         keyword_weight=float(classification["keyword_weight"]),
         title_lines=int(classification["title_lines"]),
@@ -697,14 +763,12 @@ def _is_capitalized(line: str) -> bool:
     return bool(letters) and sum(c.isupper() for c in letters) >= 0.6 * len(letters)
 
 
-def _classify(
-    pages: Sequence[_Page], rules: MetadataRules
-) -> tuple[DocumentType, float, tuple[str, ...], int]:
-    """Returns the type, its confidence, its required fields and the index of
-    the title line on the first page with text (0 when none matched)."""
+def _classify(pages: Sequence[_Page], rules: MetadataRules) -> tuple[DocumentTypeRule, float, int]:
+    """Returns the type, its confidence and the index of the title line on the
+    first page with text (0 when none matched)."""
     first = next((p for p in pages if p.view.strip()), None)
     if first is None:
-        return DocumentType.UNKNOWN, 0.0, (), 0
+        return rules.fallback_type, 0.0, 0
     head_lines = first.view.split("\n")[: rules.title_lines]
     printed_lines = first.text.split("\n")[: rules.title_lines]
     whole = "\n".join(p.view for p in pages)
@@ -723,13 +787,13 @@ def _classify(
         score += rules.keyword_weight * sum(1 for k in rule.keywords if k.search(whole))
         scores.append((score, title_at, rule))
     scores.sort(key=lambda s: -s[0])
-    best, title_at, rule = scores[0]
+    best, title_at, rule = scores[0] if scores else (0.0, 0, rules.fallback_type)
     runner_up = scores[1][0] if len(scores) > 1 else 0.0
-    if best < rules.min_score:
-        return DocumentType.UNKNOWN, 0.0, (), 0
+    if best < rules.min_score or not scores:
+        return rules.fallback_type, 0.0, 0
     strong = rules.title_weight + 2 * rules.keyword_weight
     confidence = best / (best + runner_up) * min(1.0, best / strong) * first.confidence
-    return rule.document_type, round(confidence, 4), rule.required, title_at
+    return rule, round(confidence, 4), title_at
 
 
 # ----------------------------------------------------------------------------
@@ -746,7 +810,7 @@ def extract_metadata(pages: Sequence[PageText], rules: MetadataRules) -> Extract
     """
     views = [_Page.of(p) for p in sorted(pages, key=lambda p: p.number)]
     collector = _Collector()
-    document_type, type_confidence, required, title_line = _classify(views, rules)
+    document_type, type_confidence, title_line = _classify(views, rules)
     _extract_dossier_code(views, collector, rules)
     anchor_page, anchor = None, None
     for page in views:
@@ -764,9 +828,10 @@ def extract_metadata(pages: Sequence[PageText], rules: MetadataRules) -> Extract
     elif first is not None and title_line:
         _extract_agency(first, collector, rules, None, title_line)
     fields = collector.fields()
-    missing = tuple(name for name in required if not fields.get(name))
+    missing = tuple(name for name in document_type.required if not fields.get(name))
     return ExtractedMetadata(
-        document_type=document_type,
+        document_type=document_type.code,
+        document_type_label=document_type.label,
         document_type_confidence=type_confidence,
         fields=fields,
         issue_date=issue_date,

@@ -129,7 +129,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     query = SearchQuery(
         text=args.query,
-        document_type=args.type,
+        document_type=records.declared_document_type(args.type) if args.type else None,
         date_from=args.date_from,
         date_to=args.date_to,
         unit=args.unit,
@@ -159,7 +159,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         _print_json(_dump(record))
         return 0
     print(f"record         {record.record_id}")
-    print(f"type           {record.document_type}")
+    label = records.document_type_label(record.document_type)
+    print(f"type           {record.document_type}{f' ({label})' if label else ''}")
     print(f"dossier        {record.dossier_code or '-'}   batch {record.batch_id}")
     print(f"pdf            {records.object_link(record.searchable_pdf_key)}")
     for name, values in sorted(record.fields.items()):
@@ -247,7 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--interval", type=float, default=None, help="seconds between polls")
     search = command("search", cmd_search, "search records (accents optional)")
     search.add_argument("query", nargs="?", default="")
-    search.add_argument("--type", help="document type, e.g. quyet_dinh")
+    search.add_argument(
+        "--type", help="document type code declared in the metadata rules, e.g. quyet_dinh"
+    )
     search.add_argument("--from", dest="date_from", type=date.fromisoformat, help="YYYY-MM-DD")
     search.add_argument("--to", dest="date_to", type=date.fromisoformat, help="YYYY-MM-DD")
     search.add_argument("--unit")

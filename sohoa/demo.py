@@ -53,7 +53,7 @@ def run_demo(root: Path, as_json: bool = False) -> int:
     for record in records:
         ids = record.dossier_code or ", ".join(record.id_numbers())
         print(
-            f"{record.record_id[:12]:<14}{record.document_type.value:<24}"
+            f"{record.record_id[:12]:<14}{record.document_type:<24}"
             f"{record.first_value('number_symbol') or '-':<18}"
             f"{record.issue_date.isoformat() if record.issue_date else '-':<12}{ids}"
         )

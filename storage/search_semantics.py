@@ -90,7 +90,7 @@ def index_fields(record: Record) -> IndexFields:
     issue_date = record.issue_date
     return IndexFields(
         record_id=record.record_id,
-        document_type=record.document_type.value,
+        document_type=record.document_type,
         dossier_code=record.dossier_code,
         unit=record.unit,
         issue_date=issue_date,

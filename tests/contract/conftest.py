@@ -22,6 +22,7 @@ import pytest
 
 from sohoa.core.settings import Settings, load_settings
 from sohoa.models import DocumentType, FieldValue, OriginalFile, PageRecord, Record
+from sohoa.models.records import DocumentTypeCode
 from sohoa.storage.factory import open_object_store, open_search_index
 from sohoa.storage.protocols import ObjectStore, SearchIndex
 
@@ -32,7 +33,7 @@ def make_record(
     name: str,
     pages: Sequence[str],
     *,
-    document_type: DocumentType = DocumentType.UNKNOWN,
+    document_type: DocumentTypeCode = DocumentType.UNKNOWN,
     unit: str = "",
     dossier_code: str = "",
     issue_date: date | None = None,

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from sohoa.core.errors import IntegrityError, ObjectNotFound
 from sohoa.models import Record
@@ -253,3 +254,45 @@ def test_damaged_manifests_are_reported(object_store: ObjectStore) -> None:
         load_record(object_store, "0" * 64)
     with pytest.raises(IntegrityError):
         list(iter_records(object_store))
+
+
+# A manifest as save_record wrote it at commit 978af95, when a record's type
+# was a closed enum and review reasons were free text.
+MANIFEST_978AF95 = (
+    '{"schema_version":1,"record_id":"6e7b045a85a78eab342d575f288fbecc171675d96b9fdb4b4ed136c8f3b16945",'
+    '"batch_id":"contract-batch","dossier_code":"","procedure":"","unit":"UBND tỉnh Bắc Ninh",'
+    '"operator":"","originals":[{"name":"old-decision.pdf",'
+    '"sha256":"6e7b045a85a78eab342d575f288fbecc171675d96b9fdb4b4ed136c8f3b16945","size":1000,'
+    '"media_type":"application/pdf",'
+    '"key":"originals/6e/6e7b045a85a78eab342d575f288fbecc171675d96b9fdb4b4ed136c8f3b16945.pdf",'
+    '"page_count":2}],"pages":[{"number":1,"source_file":"old-decision.pdf","width":2480,'
+    '"height":3508,"dpi":300,"rotation_degrees":0,"skew_degrees":0.0,"skew_corrected":false,'
+    '"blank":false,"ocr_confidence":90.0,"word_count":9,'
+    '"text":"QUYẾT ĐỊNH\\nVề việc cấp giấy phép xây dựng","qr_payloads":[],"image_key":"",'
+    '"thumbnail_key":""},{"number":2,"source_file":"old-decision.pdf","width":2480,'
+    '"height":3508,"dpi":300,"rotation_degrees":0,"skew_degrees":0.0,"skew_corrected":false,'
+    '"blank":true,"ocr_confidence":90.0,"word_count":0,"text":"","qr_payloads":[],'
+    '"image_key":"","thumbnail_key":""}],"document_type":"quyet_dinh","fields":{},'
+    '"issue_date":"2023-05-30","searchable_pdf_key":"","ocr_key":"","needs_review":true,'
+    '"review_reasons":["page 1: low OCR confidence 41","missing number_symbol",'
+    '"document type not recognised"],"digitized_at":"2024-05-01T08:30:00Z"}'
+)
+
+
+def test_a_manifest_from_before_types_were_codes_loads_unchanged(
+    object_store: ObjectStore,
+) -> None:
+    record_id = "6e7b045a85a78eab342d575f288fbecc171675d96b9fdb4b4ed136c8f3b16945"
+    object_store.put_bytes(manifest_key(record_id), MANIFEST_978AF95.encode(), JSON)
+    record = load_record(object_store, record_id)
+    assert type(record.document_type) is str and record.document_type == "quyet_dinh"
+    assert record.review_reasons[0] == "page 1: low OCR confidence 41"
+    assert record.model_dump_json() == MANIFEST_978AF95  # written back byte for byte
+
+
+def test_a_record_of_an_office_type_round_trips(object_store: ObjectStore) -> None:
+    record = make_record("uy-quyen", ["GIẤY ỦY QUYỀN"], document_type="giay_uy_quyen")
+    save_record(object_store, record)
+    assert load_record(object_store, record.record_id).document_type == "giay_uy_quyen"
+    with pytest.raises(ValidationError, match="pattern"):
+        record.model_validate({**record.model_dump(), "document_type": "Giấy ủy quyền"})

@@ -443,3 +443,18 @@ def test_searches_keep_answering_during_rebuild(search_index: SearchIndex) -> No
     assert all(result == expected for result in seen)
     assert found(search_index, "duong") == expected
     assert search_index.count() == 4
+
+
+def test_a_type_declared_by_an_office_is_filtered_and_faceted(search_index: SearchIndex) -> None:
+    """Types are codes from the rules file; the index knows no list of them."""
+    proxies = [
+        make_record(f"uy-quyen-{n}", ["GIẤY ỦY QUYỀN\nBên ủy quyền"], document_type="giay_uy_quyen")
+        for n in range(2)
+    ]
+    load(search_index, ANH, *proxies)
+    assert found(search_index, document_type="giay_uy_quyen") == {r.record_id for r in proxies}
+    assert search(search_index, "uy quyen").facets.document_type == {"giay_uy_quyen": 2}
+    assert search(search_index).facets.document_type == {
+        "giay_uy_quyen": 2,
+        DocumentType.DECISION.value: 1,
+    }
