@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from sohoa.app import backends
 from sohoa.cli import main
-from sohoa.flows import resources
 from sohoa.pipeline.metadata import DEFAULT_RULES
 
 
@@ -17,9 +17,9 @@ from sohoa.pipeline.metadata import DEFAULT_RULES
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("SOHOA_METADATA_RULES", raising=False)
-    resources.reset()
+    backends.reset()
     yield tmp_path / "data"
-    resources.reset()
+    backends.reset()
 
 
 def test_an_undeclared_type_is_an_error_listing_the_declared_ones(

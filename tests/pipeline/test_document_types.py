@@ -172,7 +172,6 @@ def page(confidence: float, *, blank: bool = False) -> ProcessedPage:
     return ProcessedPage(
         image_path=Path("page.jpg"),
         thumbnail_path=Path("thumb.jpg"),
-        text_pdf_path=None,
         ocr_json_path=Path("page.json"),
         width=2480,
         height=3508,
