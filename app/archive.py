@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sohoa.models import OriginalFile, PageRecord, Record
-from sohoa.models.records import DocumentTypeCode, FieldValue
+from sohoa.models.records import FieldValue
 from sohoa.pipeline.inbox import DossierSpec
+from sohoa.pipeline.metadata import ExtractedMetadata
 from sohoa.pipeline.pages import ProcessedPage
 from sohoa.pipeline.preflight import SourceFile
 from sohoa.storage import keys
@@ -30,9 +31,7 @@ class DossierOutputs:
     page_sources: Sequence[str]
     searchable_pdf: Path
     ocr_json: Path
-    document_type: DocumentTypeCode
-    fields: dict[str, tuple[FieldValue, ...]]
-    issue_date: date | None
+    metadata: ExtractedMetadata
     review_reasons: tuple[str, ...]
 
 
@@ -91,15 +90,15 @@ def archive_dossier(
     record = Record(
         record_id=record_id,
         batch_id=batch_id,
-        dossier_code=spec.dossier_code or _first(outputs.fields, "dossier_code"),
+        dossier_code=spec.dossier_code or _first(outputs.metadata.fields, "dossier_code"),
         procedure=spec.procedure,
         unit=spec.unit,
         operator=spec.operator,
         originals=tuple(originals),
         pages=tuple(page_records),
-        document_type=outputs.document_type,
-        fields=outputs.fields,
-        issue_date=outputs.issue_date,
+        document_type=outputs.metadata.document_type,
+        fields=outputs.metadata.fields,
+        issue_date=outputs.metadata.issue_date,
         searchable_pdf_key=pdf_key,
         ocr_key=ocr_key,
         needs_review=bool(outputs.review_reasons),

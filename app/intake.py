@@ -208,9 +208,7 @@ def finish_dossier(
         page_sources=page_sources,
         searchable_pdf=dossier_steps.build_searchable_pdf(pages, record_dir / "searchable.pdf"),
         ocr_json=dossier_steps.write_ocr_json(pages, record_dir / "ocr.json"),
-        document_type=extracted.document_type,
-        fields=extracted.fields,
-        issue_date=extracted.issue_date,
+        metadata=extracted,
         review_reasons=dossier_steps.review_reasons(
             pages, extracted, review_min_confidence, dossier.rejected
         ),

@@ -37,7 +37,7 @@ from elasticsearch import (
     helpers,
 )
 
-from sohoa.core.errors import IndexUnavailable, StorageError
+from sohoa.core.errors import IndexAccessRefused, IndexUnavailable, StorageError
 from sohoa.core.settings import Settings, redact_url
 from sohoa.core.text import snippet
 from sohoa.models import Record, SearchFacets, SearchHit, SearchQuery, SearchResults
@@ -164,19 +164,15 @@ class ElasticsearchIndex:
         try:
             yield
         except AuthenticationException as exc:
-            error = IndexUnavailable(
+            raise IndexAccessRefused(
                 f"{where} refused the credentials while trying to {action}: check "
                 "SOHOA_ES_USERNAME and SOHOA_ES_PASSWORD, or SOHOA_ES_API_KEY"
-            )
-            error.retryable = False
-            raise error from exc
+            ) from exc
         except AuthorizationException as exc:
-            error = IndexUnavailable(
+            raise IndexAccessRefused(
                 f"{where} does not allow this user to {action}: grant it all privileges "
                 f"on indices {self.alias} and {self.alias}-v*"
-            )
-            error.retryable = False
-            raise error from exc
+            ) from exc
         except TlsError as exc:
             raise IndexUnavailable(
                 f"TLS to {where} failed: check SOHOA_ES_CA_CERTS ({exc.message})"

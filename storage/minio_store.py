@@ -30,7 +30,13 @@ from minio.commonconfig import ENABLED
 from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 from minio.versioningconfig import VersioningConfig
 
-from sohoa.core.errors import ConfigurationError, IntegrityError, ObjectNotFound, StorageError
+from sohoa.core.errors import (
+    AccessRefused,
+    ConfigurationError,
+    IntegrityError,
+    ObjectNotFound,
+    StorageError,
+)
 from sohoa.core.settings import Settings
 from sohoa.storage.protocols import StoredObject
 
@@ -169,13 +175,11 @@ class MinioObjectStore:
             if exc.code == "NoSuchKey":
                 raise ObjectNotFound(f"No object {key!r} in bucket {self.bucket}") from exc
             if exc.code in _CREDENTIAL_CODES:
-                error = StorageError(
+                raise AccessRefused(
                     f"{where} refused the credentials ({exc.code}): check "
                     "SOHOA_S3_ACCESS_KEY and SOHOA_S3_SECRET_KEY, and that this user may "
                     f"read and write bucket {self.bucket}"
-                )
-                error.retryable = False
-                raise error from exc
+                ) from exc
             if exc.code == "NoSuchBucket":
                 with self._lock:
                     self._client = None  # recreate the bucket on the next call

@@ -75,6 +75,17 @@ class IndexUnavailable(StorageError):
     exit_code = 6
 
 
+class AccessRefused(StorageError):
+    """A storage service refused sohoa's credentials or permissions: only a
+    change of settings helps, so nothing retries it."""
+
+    retryable = False
+
+
+class IndexAccessRefused(IndexUnavailable, AccessRefused):
+    """Elasticsearch refused sohoa's credentials or permissions."""
+
+
 class MachineFault(ProcessingError):
     """The machine failed, not the file (a full disk, a tool out of time): the
     file stays in the inbox, to be tried again, and is never quarantined."""
