@@ -115,6 +115,7 @@ def test_unknown_kind_is_refused() -> None:
         render_document("passport", random.Random(1))
 
 
+@pytest.mark.ocr
 def test_card_text_is_legible_to_tesseract(documents: dict[str, list], tmp_path: Path) -> None:
     from sohoa.pipeline.pages import PageOptions, process_page
 

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sohoa.flows import resources
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
@@ -26,11 +21,3 @@ def sohoa_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     resources.reset()
     yield tmp_path
     resources.reset()
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``sohoa`` console script as a user would."""
-    command = [str(Path(sys.executable).with_name("sohoa")), *args]
-    return subprocess.run(
-        command, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=900
-    )

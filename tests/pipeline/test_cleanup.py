@@ -11,14 +11,8 @@ import pytest
 from sohoa.pipeline.cleanup import is_blank, prepare_for_ocr, to_grayscale
 from sohoa.pipeline.ocr import parse_tsv
 from sohoa.pipeline.tesseract import run_ocr
-from tests.pipeline.conftest import (
-    add_dark_edges,
-    add_scan_noise,
-    blank_page,
-    character_error_rate,
-    render_page,
-    save_png,
-)
+from sohoa.samples import add_dark_edges, add_scan_noise, blank_page, render_page
+from tests.helpers.pages import character_error_rate, save_png
 
 
 def _uneven_light(gray: np.ndarray) -> np.ndarray:
@@ -77,6 +71,7 @@ def test_prepare_for_ocr_whitens_paper_and_keeps_ink() -> None:
     "degrade",
     [pytest.param(_low_contrast, id="faded"), pytest.param(_uneven_light, id="shadowed")],
 )
+@pytest.mark.ocr
 def test_ocr_of_degraded_scan_after_cleanup(
     degrade: Callable[[np.ndarray], np.ndarray], tmp_path: Path
 ) -> None:

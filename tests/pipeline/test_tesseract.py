@@ -23,7 +23,8 @@ from sohoa.pipeline.tesseract import (
     run_ocr,
     tesseract_version,
 )
-from tests.pipeline.conftest import blank_page, render_page, save_png
+from sohoa.samples import blank_page, render_page
+from tests.helpers.pages import save_png
 
 TIMEOUT = 120.0
 
@@ -77,6 +78,7 @@ def test_missing_program(no_tesseract: None, header_png: Path, tmp_path: Path) -
 
 
 @pytest.mark.parametrize("turned", [0, 90, 180, 270])
+@pytest.mark.ocr
 def test_osd_on_a_downscaled_page(turned: int) -> None:
     gray = downscale(to_grayscale(render_page(1).image), 1750)
     orientation = detect_orientation(turn_clockwise(gray, turned), TIMEOUT, dpi=150)
@@ -84,10 +86,12 @@ def test_osd_on_a_downscaled_page(turned: int) -> None:
     assert orientation.confidence > 2
 
 
+@pytest.mark.ocr
 def test_osd_on_a_blank_page_is_no_error() -> None:
     assert detect_orientation(blank_page(100)[..., 0], TIMEOUT, dpi=100) == Orientation(0, 0.0)
 
 
+@pytest.mark.ocr
 def test_run_ocr_writes_text_pdf_and_tsv(header_png: Path, tmp_path: Path) -> None:
     output = run_ocr(header_png, tmp_path / "page.1", "vie+eng", 300, TIMEOUT)
     assert output.text_pdf == tmp_path / "page.1.pdf"
@@ -111,6 +115,7 @@ def test_run_ocr_timeout_is_a_processing_error(header_png: Path, tmp_path: Path)
     assert isinstance(caught.value.__cause__, subprocess.TimeoutExpired)
 
 
+@pytest.mark.ocr
 def test_run_ocr_on_unreadable_image(tmp_path: Path) -> None:
     bad = tmp_path / "page.png"
     bad.write_bytes(b"not an image")
