@@ -28,6 +28,7 @@ from sohoa.samples import (
     generate_demo_inbox,
     ocr_noise,
     render_document,
+    skew,
     write_batch,
 )
 
@@ -166,6 +167,19 @@ def test_skew_keeps_a_white_background_and_records_itself() -> None:
     ys, xs = np.nonzero(np.asarray(distort(ruled, random.Random(1), skew_degrees=4.0)) < 128)
     left, right = ys[xs < xs.min() + 50].mean(), ys[xs > xs.max() - 50].mean()
     assert right - left == pytest.approx(250 * np.tan(np.radians(4.0)), abs=3)
+
+
+def test_skew_of_a_pixel_array_turns_counter_clockwise_as_distort_turns_clockwise() -> None:
+    ruled = np.full((600, 400), 255, dtype=np.uint8)
+    ruled[300:306, 50:350] = 0
+    turned = skew(ruled, 4.0)
+    assert turned.shape[0] > 600 and turned.shape[1] > 400
+    assert turned[0, 0] == turned[-1, -1] == turned[0, -1] == turned[-1, 0] == 255
+    ys, xs = np.nonzero(turned < 128)
+    left, right = ys[xs < xs.min() + 50].mean(), ys[xs > xs.max() - 50].mean()
+    assert left - right == pytest.approx(250 * np.tan(np.radians(4.0)), abs=3)
+    clockwise = np.asarray(distort(Image.fromarray(ruled), random.Random(1), skew_degrees=-4.0))
+    assert np.array_equal(turned, clockwise)
 
 
 def test_noise_blur_and_jpeg() -> None:

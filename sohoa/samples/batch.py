@@ -36,6 +36,8 @@ class _Plan:
 
 
 def save_scan(pages: Sequence[Image.Image], path: Path, file_format: str) -> None:
+    """Write ``pages`` to ``path`` as one scanned file of ``file_format`` (see FORMATS); a
+    page distorted with JPEG quality goes into a PDF as JPEG, any other as PNG."""
     if file_format == "pdf":
         encoded = []
         for page in pages:

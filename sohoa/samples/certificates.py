@@ -50,6 +50,7 @@ _COMPANY_NAMES = (
 
 
 def render_business_registration(ctx: Context) -> tuple[Sheets, dict[str, Any]]:
+    """An enterprise (or branch) registration certificate with its tax code."""
     rng, person, province = ctx.rng, ctx.person, ctx.province
     branch = rng.random() < 0.25
     parent_code = random_tax_code(rng, province)

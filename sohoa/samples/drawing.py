@@ -40,6 +40,7 @@ _FONT_FILES = {
 
 @lru_cache(maxsize=128)
 def load_font(style: str, size: int) -> ImageFont.FreeTypeFont:
+    """The DejaVu font of ``style`` (a key of _FONT_FILES) at ``size`` pixels."""
     return ImageFont.truetype(str(FONT_DIR / _FONT_FILES[style]), size)
 
 
@@ -50,6 +51,8 @@ def pt(points: float) -> int:
 
 @dataclass(frozen=True)
 class Style:
+    """A face and a size in pixels."""
+
     face: str = "serif"
     size: int = pt(13)
 

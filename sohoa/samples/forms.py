@@ -84,6 +84,7 @@ _APPLICATIONS = (
 
 
 def render_application(ctx: Context) -> tuple[Sheets, dict[str, Any]]:
+    """A citizen's application form to an agency, signed by the applicant."""
     rng, person = ctx.rng, ctx.person
     sheets = Sheets()
     _motto(sheets)

@@ -118,6 +118,7 @@ def _signing_titles(agency: Agency, rng: random.Random) -> list[Line]:
 
 
 def render_decision(ctx: Context) -> tuple[Sheets, dict[str, Any]]:
+    """A decision: legal bases, articles, the signing block and recipients."""
     rng, agency = ctx.rng, ctx.agency
     symbol = random_number_symbol(rng, "QĐ", agency, ctx.issued.year)
     sheets = Sheets()
@@ -161,6 +162,7 @@ def render_decision(ctx: Context) -> tuple[Sheets, dict[str, Any]]:
 
 
 def render_letter_or_report(ctx: Context, report: bool) -> tuple[Sheets, dict[str, Any]]:
+    """An official letter, or a report on administrative procedures when ``report``."""
     rng, agency = ctx.rng, ctx.agency
     symbol = random_number_symbol(rng, "BC" if report else "", agency, ctx.issued.year)
     sheets = Sheets()

@@ -47,6 +47,8 @@ _STREETS = (
 
 @dataclass(frozen=True)
 class District:
+    """A district and some of its wards."""
+
     kind: str  # quận, huyện, thị xã, thành phố
     name: str
     wards: tuple[str, ...]  # "phường Dịch Vọng", "xã Bát Tràng"
@@ -54,6 +56,8 @@ class District:
 
 @dataclass(frozen=True)
 class Province:
+    """A province with the codes its documents carry."""
+
     kind: str  # tỉnh or thành phố
     name: str
     id_code: str  # first three digits of a citizen ID registered here
@@ -117,6 +121,8 @@ POLICE_ID_AUTHORITY = "Cục Cảnh sát quản lý hành chính về trật t�
 
 @dataclass(frozen=True)
 class Agency:
+    """An issuing agency as its documents print it."""
+
     header: tuple[str, ...]  # the upper-left block, as printed
     name: str  # in running text: "Ủy ban nhân dân huyện Gia Lâm"
     code: str  # its part of a symbol: UBND, SCT, CAT-PC06
@@ -129,6 +135,8 @@ class Agency:
 
 @dataclass(frozen=True)
 class Person:
+    """A citizen with the numbers and places their papers show."""
+
     name: str
     male: bool
     birth: date
@@ -150,6 +158,7 @@ def _pick_family(rng: random.Random) -> str:
 
 
 def random_name(rng: random.Random, male: bool, family: str | None = None) -> str:
+    """A full name, family name first, drawn with the national frequencies."""
     middle = rng.choice(_MIDDLE_MALE if male else _MIDDLE_FEMALE)
     given = rng.choice(_GIVEN_MALE if male else _GIVEN_FEMALE)
     parts = [family or _pick_family(rng), middle]
@@ -161,6 +170,7 @@ def random_name(rng: random.Random, male: bool, family: str | None = None) -> st
 
 
 def random_digits(rng: random.Random, count: int) -> str:
+    """``count`` random decimal digits."""
     return "".join(rng.choice("0123456789") for _ in range(count))
 
 
@@ -181,10 +191,12 @@ def random_tax_code(rng: random.Random, province: Province) -> str:
 
 
 def random_date(rng: random.Random, start: date, end: date) -> date:
+    """A day from ``start`` to ``end``, both included."""
     return start + timedelta(days=rng.randint(0, (end - start).days))
 
 
 def random_address(rng: random.Random, province: Province) -> str:
+    """A street address in ``province``."""
     district = rng.choice(province.districts)
     ward = rng.choice(district.wards)
     house = f"Số {rng.randint(1, 199)}"
@@ -197,6 +209,7 @@ def random_address(rng: random.Random, province: Province) -> str:
 
 
 def random_person(rng: random.Random, province: Province, male: bool | None = None) -> Person:
+    """A citizen registered in ``province``, of either sex unless ``male`` is given."""
     male = rng.random() < 0.5 if male is None else male
     birth = random_date(rng, date(1955, 1, 1), date(2004, 12, 31))
     return Person(
@@ -213,6 +226,8 @@ def random_person(rng: random.Random, province: Province, male: bool | None = No
 
 
 def random_agency(rng: random.Random, province: Province, level: str | None = None) -> Agency:
+    """An agency of ``province`` at ``level`` (province, district, ward, department,
+    police), or at a random level."""
     level = level or rng.choice(("province", "district", "ward", "department", "police"))
     district = rng.choice(province.districts)
     province_upper = province.title.upper()
@@ -260,10 +275,12 @@ def date_words(day: date) -> str:
 
 
 def date_digits(day: date) -> str:
+    """'05/01/2023'."""
     return f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
 def random_number_symbol(rng: random.Random, doc_code: str, agency: Agency, year: int) -> str:
+    """A number/symbol such as '125/QĐ-UBND'; ``doc_code`` '' is an official letter's."""
     number = str(rng.randint(1, 3500))
     if rng.random() < 0.15:
         number = f"{rng.randint(1, 99):02d}"
@@ -275,6 +292,7 @@ def random_number_symbol(rng: random.Random, doc_code: str, agency: Agency, year
 
 
 def random_dossier_code(rng: random.Random, province: Province, received: date) -> str:
+    """A one-stop dossier code: office, date received, serial."""
     office = f"000.{rng.randint(0, 99):02d}.{rng.randint(1, 40):02d}.{province.portal_code}"
     return f"{office}-{received:%y%m%d}-{rng.randint(1, 9999):04d}"
 
@@ -291,6 +309,7 @@ class Context:
 
 
 def new_context(rng: random.Random, level: str | None = None) -> Context:
+    """Everything random about one document, its agency at ``level`` when given."""
     province = rng.choice(PROVINCES)
     return Context(
         rng=rng,

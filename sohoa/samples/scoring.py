@@ -17,6 +17,8 @@ _LOOSE_FIELDS = ("person_name", "agency")
 
 @dataclass
 class FieldScore:
+    """True and false positives and false negatives of one field."""
+
     true_positives: int = 0
     false_positives: int = 0
     false_negatives: int = 0

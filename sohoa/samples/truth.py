@@ -63,6 +63,8 @@ class GroundTruth:
 
 @dataclass
 class SampleDocument:
+    """A rendered document: its page images and its ground truth."""
+
     kind: str
     pages: list[Image.Image]
     truth: GroundTruth
@@ -78,6 +80,8 @@ class BatchTruth:
 
 
 def document_metadata(document_type: DocumentType, **values: Any) -> dict[str, Any]:
+    """The truth's metadata: every key present, list fields without empty or
+    repeated values."""
     meta: dict[str, Any] = {
         "document_type": document_type.value,
         "number_symbol": None,
