@@ -5,6 +5,7 @@
 #   make services-stop  stop them (data stays in .services/)
 #   make lint           ruff check, ruff format --check, mypy
 #   make test           setup + services + lint + the whole pytest suite, live tests included
+#   make test-fast      pytest without the live and OCR-heavy tests (markers live, ocr, slow): < 2 min
 #   make bench          throughput, OCR accuracy, search, memory -> BENCHMARKS.md, bench/results.json
 #   make clean          stop services, remove .venv and .services/ (tools/ stays: it is a cache)
 SHELL := /bin/bash
@@ -22,7 +23,7 @@ PYTEST_ARGS ?=
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: help setup system venv demo services services-stop services-status lint pytest test bench clean
+.PHONY: help setup system venv demo services services-stop services-status lint pytest test test-fast bench clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -68,6 +69,10 @@ test: setup services
 	$(MAKE) --no-print-directory lint || failed="lint"; \
 	$(MAKE) --no-print-directory pytest || failed="$${failed:+$$failed and }pytest"; \
 	if [[ -n "$$failed" ]]; then echo "make test: $$failed failed" >&2; exit 1; fi
+
+# No servers and no Tesseract over whole pages: the suite for every edit. PYTEST_ARGS as for pytest.
+test-fast: venv
+	$(BIN)/pytest -m "not live and not ocr and not slow" --durations=10 $(PYTEST_ARGS)
 
 # The bench installs its own extra (OCRmyPDF, the baseline) and starts Elasticsearch
 # (scripts/services.sh) when it is not running; BENCH_ARGS=--quick for a smoke run.

@@ -1,25 +1,16 @@
-"""Suite-wide plumbing: offline Prefect defaults and the live-server fixtures."""
+"""Suite-wide fixtures: the live servers and one Prefect test server."""
 
 from __future__ import annotations
 
-import atexit
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 
 import pytest
 
-from sohoa.flows import prefect_env
-from tests import live_services
+from tests.helpers import live_services
+from tests.helpers.prefect import use_offline_prefect
 
-# Before any test module imports Prefect: the offline defaults the CLI uses, and a throwaway
-# Prefect home per session (its ephemeral server keeps a SQLite database there).
-prefect_env.configure()
-if "PREFECT_HOME" not in os.environ:
-    _prefect_home = tempfile.mkdtemp(prefix="sohoa-test-prefect-")
-    os.environ["PREFECT_HOME"] = _prefect_home
-    atexit.register(shutil.rmtree, _prefect_home, ignore_errors=True)
+# Before any test module imports Prefect.
+use_offline_prefect()
 
 
 @pytest.fixture(scope="session")

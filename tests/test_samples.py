@@ -4,6 +4,7 @@ batches it writes."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import random
 from datetime import date
@@ -28,6 +29,7 @@ from sohoa.samples import (
     generate_demo_inbox,
     ocr_noise,
     render_document,
+    skew,
     write_batch,
 )
 
@@ -115,6 +117,7 @@ def test_unknown_kind_is_refused() -> None:
         render_document("passport", random.Random(1))
 
 
+@pytest.mark.ocr
 def test_card_text_is_legible_to_tesseract(documents: dict[str, list], tmp_path: Path) -> None:
     from sohoa.pipeline.pages import PageOptions, process_page
 
@@ -165,6 +168,19 @@ def test_skew_keeps_a_white_background_and_records_itself() -> None:
     ys, xs = np.nonzero(np.asarray(distort(ruled, random.Random(1), skew_degrees=4.0)) < 128)
     left, right = ys[xs < xs.min() + 50].mean(), ys[xs > xs.max() - 50].mean()
     assert right - left == pytest.approx(250 * np.tan(np.radians(4.0)), abs=3)
+
+
+def test_skew_of_a_pixel_array_turns_counter_clockwise_as_distort_turns_clockwise() -> None:
+    ruled = np.full((600, 400), 255, dtype=np.uint8)
+    ruled[300:306, 50:350] = 0
+    turned = skew(ruled, 4.0)
+    assert turned.shape[0] > 600 and turned.shape[1] > 400
+    assert turned[0, 0] == turned[-1, -1] == turned[0, -1] == turned[-1, 0] == 255
+    ys, xs = np.nonzero(turned < 128)
+    left, right = ys[xs < xs.min() + 50].mean(), ys[xs > xs.max() - 50].mean()
+    assert left - right == pytest.approx(250 * np.tan(np.radians(4.0)), abs=3)
+    clockwise = np.asarray(distort(Image.fromarray(ruled), random.Random(1), skew_degrees=-4.0))
+    assert np.array_equal(turned, clockwise)
 
 
 def test_noise_blur_and_jpeg() -> None:
@@ -295,3 +311,19 @@ def test_scores_count_wrong_extra_values() -> None:
     assert scores.fields["citizen_id"].recall == 0.0
     assert scores.types_right == 1
     assert "citizen_id" in scores.table() and "over 1 documents" in scores.table()
+
+
+def test_the_demo_inbox_is_the_same_bytes_on_every_run(tmp_path: Path) -> None:
+    """So that a second `make demo` finds every dossier already digitized."""
+
+    def digests(root: Path) -> dict[str, str]:
+        batch = generate_demo_inbox(root)
+        return {
+            p.relative_to(batch).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in batch.rglob("*")
+            if p.is_file()
+        }
+
+    first, second = digests(tmp_path / "one"), digests(tmp_path / "two")
+    assert any(name.endswith(".pdf") for name in first)
+    assert first == second

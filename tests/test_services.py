@@ -12,7 +12,7 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from sohoa.core.settings import load_settings
-from tests.live_services import minio_client
+from tests.helpers.live_services import minio_client
 
 pytestmark = pytest.mark.live
 

@@ -16,7 +16,7 @@ from sohoa.models import Record
 from sohoa.storage.keys import manifest_key
 from sohoa.storage.manifests import find_record_id, iter_records, load_record, save_record
 from sohoa.storage.protocols import ObjectStore, StoredObject
-from tests.contract.conftest import make_record
+from tests.helpers.records import make_record
 
 PDF = "application/pdf"
 JSON = "application/json"

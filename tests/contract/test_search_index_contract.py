@@ -15,7 +15,8 @@ from sohoa.core.text import snippet, token_text
 from sohoa.models import DocumentType, Record, SearchQuery, SearchResults
 from sohoa.storage.protocols import SearchIndex
 from sohoa.storage.search_semantics import QueryTerms, parse_query
-from tests.contract.conftest import INDEX_BACKENDS, fresh_index, load, make_record
+from tests.helpers.backends import INDEX_BACKENDS, fresh_index
+from tests.helpers.records import load, make_record
 
 ANH = make_record(
     "anh",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +9,6 @@ import pytest
 
 from sohoa.app import backends
 from sohoa.app.intake import INBOX_MARKER
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
@@ -28,11 +23,3 @@ def sohoa_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     backends.reset()
     yield tmp_path
     backends.reset()
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``sohoa`` console script as a user would."""
-    command = [str(Path(sys.executable).with_name("sohoa")), *args]
-    return subprocess.run(
-        command, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=900
-    )

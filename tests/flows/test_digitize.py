@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pikepdf
+import pytest
 from PIL import Image
 
 from sohoa.app import backends
@@ -20,7 +21,9 @@ from sohoa.flows.digitize import digitize_batch
 from sohoa.models import FileStatus, SearchQuery
 from sohoa.samples import write_batch
 from sohoa.storage.manifests import iter_records
-from tests.flows.conftest import run_cli
+from tests.helpers.cli import run_cli
+
+pytestmark = pytest.mark.ocr
 
 
 def _add_bad_inputs(batch: Path, good_pdf: Path) -> dict[str, str]:

@@ -34,8 +34,9 @@ from sohoa.storage.minio_store import SHA256_HEADER, parse_storage_url
 from sohoa.storage.search_semantics import parse_query
 from sohoa.storage.sqlite_index import SqliteSearchIndex
 from sohoa.storage.verify import referenced_keys, verify_storage
-from tests import live_services
-from tests.live.conftest import DemoIngest, run_services
+from tests.helpers import live_services
+from tests.helpers.demo_ingest import DemoIngest
+from tests.helpers.live_services import run_services
 
 pytestmark = pytest.mark.live
 

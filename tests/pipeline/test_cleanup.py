@@ -10,13 +10,8 @@ import pytest
 
 from sohoa.pipeline.cleanup import is_blank, prepare_for_ocr, to_grayscale
 from sohoa.pipeline.tesseract import recognize
-from tests.pipeline.conftest import (
-    add_dark_edges,
-    add_scan_noise,
-    blank_page,
-    character_error_rate,
-    render_page,
-)
+from sohoa.samples import add_dark_edges, add_scan_noise, blank_page, render_page
+from tests.helpers.pages import character_error_rate
 
 
 def _uneven_light(gray: np.ndarray) -> np.ndarray:
@@ -75,6 +70,7 @@ def test_prepare_for_ocr_whitens_paper_and_keeps_ink() -> None:
     "degrade",
     [pytest.param(_low_contrast, id="faded"), pytest.param(_uneven_light, id="shadowed")],
 )
+@pytest.mark.ocr
 def test_ocr_of_degraded_scan_after_cleanup(
     degrade: Callable[[np.ndarray], np.ndarray], tmp_path: Path
 ) -> None:

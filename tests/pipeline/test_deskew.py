@@ -11,13 +11,7 @@ import pytest
 
 from sohoa.pipeline.cleanup import to_grayscale
 from sohoa.pipeline.deskew import MAX_SKEW_DEGREES, estimate_skew, rotate_bound
-from tests.pipeline.conftest import (
-    add_dark_edges,
-    add_scan_noise,
-    blank_page,
-    render_page,
-    skew,
-)
+from sohoa.samples import add_dark_edges, add_scan_noise, blank_page, render_page, skew
 
 ANGLES = (-10.0, -7.37, -4.11, -1.63, -0.45, 0.0, 0.77, 2.31, 5.73, 9.19, 10.0)
 

@@ -11,13 +11,7 @@ from sohoa.pipeline.cleanup import to_grayscale
 from sohoa.pipeline.deskew import ink_points
 from sohoa.pipeline.orientation import detect_geometry, detect_rotation, line_asymmetry
 from sohoa.pipeline.pages import turn_clockwise
-from tests.pipeline.conftest import (
-    add_dark_edges,
-    add_scan_noise,
-    blank_page,
-    render_page,
-    skew,
-)
+from sohoa.samples import add_dark_edges, add_scan_noise, blank_page, render_page, skew
 
 TIMEOUT = 60.0
 
@@ -82,6 +76,7 @@ def _two_line_page() -> np.ndarray:
 
 
 @pytest.mark.parametrize("turned", [90, 180])
+@pytest.mark.ocr
 def test_sparse_page_falls_back_to_tesseract_osd(turned: int) -> None:
     page = _two_line_page()
     gray = turn_clockwise(page, turned)

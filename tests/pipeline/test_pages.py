@@ -13,15 +13,10 @@ from PIL import Image
 from sohoa.core.errors import ProcessingError
 from sohoa.pipeline.cleanup import to_grayscale
 from sohoa.pipeline.pages import PageOptions, ProcessedPage, process_page, turn_clockwise
-from tests.pipeline.conftest import (
-    add_dark_edges,
-    add_scan_noise,
-    blank_page,
-    character_error_rate,
-    render_page,
-    save_png,
-    skew,
-)
+from sohoa.samples import add_dark_edges, add_scan_noise, blank_page, render_page, skew
+from tests.helpers.pages import character_error_rate, save_png
+
+pytestmark = pytest.mark.ocr
 
 OPTIONS = PageOptions(languages="vie+eng", dpi=300, ocr_timeout=120.0)
 PageWriter = Callable[..., Path]

@@ -7,7 +7,8 @@ import pytest
 from sohoa.pipeline.cleanup import is_blank, overview, to_grayscale
 from sohoa.pipeline.pages import turn_clockwise
 from sohoa.pipeline.qr import decode_qr_codes
-from tests.pipeline.conftest import add_scan_noise, paste, qr_image, render_page, skew
+from sohoa.samples import add_scan_noise, qr_image, render_page, skew
+from tests.helpers.pages import paste
 
 RECEIPT = (
     "MST:4001234567|Ten:CONG TY TNHH THUONG MAI DICH VU HOI AN XANH|"

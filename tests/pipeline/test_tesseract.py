@@ -30,7 +30,8 @@ from sohoa.pipeline.tesseract import (
     recognize,
     tesseract_version,
 )
-from tests.pipeline.conftest import blank_page, render_page, save_png
+from sohoa.samples import blank_page, render_page
+from tests.helpers.pages import save_png
 
 TIMEOUT = 120.0
 
@@ -94,6 +95,7 @@ def test_engine_by_name() -> None:
 
 
 @pytest.mark.parametrize("turned", [0, 90, 180, 270])
+@pytest.mark.ocr
 def test_osd_on_a_downscaled_page(turned: int) -> None:
     gray = downscale(to_grayscale(render_page(1).image), 1750)
     orientation = detect_orientation(turn_clockwise(gray, turned), TIMEOUT, dpi=150)
@@ -101,6 +103,7 @@ def test_osd_on_a_downscaled_page(turned: int) -> None:
     assert orientation.confidence > 2
 
 
+@pytest.mark.ocr
 def test_osd_on_a_blank_page_is_no_error(caplog: pytest.LogCaptureFixture) -> None:
     """Tesseract fails with "Too few characters": a known message, not an error."""
     caplog.set_level(logging.DEBUG, logger=tesseract.__name__)
@@ -110,6 +113,7 @@ def test_osd_on_a_blank_page_is_no_error(caplog: pytest.LogCaptureFixture) -> No
     assert record.levelno == logging.DEBUG and "Too few characters" in record.getMessage()
 
 
+@pytest.mark.ocr
 def test_recognize_gives_vietnamese_words_with_boxes(header: np.ndarray) -> None:
     result = get_engine().recognize(header, "vie+eng", 300, TIMEOUT)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in result.text
@@ -120,6 +124,7 @@ def test_recognize_gives_vietnamese_words_with_boxes(header: np.ndarray) -> None
     assert result.mean_confidence > 80
 
 
+@pytest.mark.ocr
 def test_recognize_reads_the_same_as_a_file(header: np.ndarray, header_png: Path) -> None:
     """The array goes to tesseract as PGM; a PNG of the same pixels reads the same."""
     assert recognize(header, "vie+eng", 300, TIMEOUT) == parse_tsv(

@@ -19,7 +19,7 @@ from minio.deleteobjects import DeleteObject
 from sohoa.core.errors import ConfigurationError, IntegrityError, ObjectNotFound, StorageError
 from sohoa.core.settings import Settings, load_settings
 from sohoa.storage.minio_store import PART_SIZE, MinioObjectStore, parse_storage_url
-from tests.live_services import minio_client
+from tests.helpers.live_services import minio_client
 
 
 @pytest.fixture

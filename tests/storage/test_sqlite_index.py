@@ -23,7 +23,7 @@ from sohoa.models import Record, SearchQuery
 from sohoa.storage.elastic_index import ElasticsearchIndex
 from sohoa.storage.factory import open_search_index
 from sohoa.storage.sqlite_index import SCHEMA_VERSION, SqliteSearchIndex
-from tests.contract.conftest import make_record
+from tests.helpers.records import make_record
 
 RECORDS = [
     make_record(f"record-{n}", [f"Trang một của hồ sơ số {n}", f"Đường số {n}, phường Láng"])

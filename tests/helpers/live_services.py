@@ -1,4 +1,5 @@
-"""Where the live MinIO and Elasticsearch servers are, for tests marked ``live``.
+"""Where the live MinIO and Elasticsearch servers are, for tests marked ``live``,
+and how to remove what a test left on them.
 
 `make services` starts both on loopback and writes ``.services/live.env``; `make test`
 exports it. The ``SOHOA_TEST_*`` environment variables win over the file. A missing or
@@ -9,18 +10,25 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from elasticsearch import Elasticsearch
 from minio import Minio
+from minio.deleteobjects import DeleteObject
 
 from sohoa.core.settings import Settings
 
-LIVE_ENV_FILE = Path(__file__).resolve().parents[1] / ".services" / "live.env"
+REPO = Path(__file__).resolve().parents[2]
+LIVE_ENV_FILE = REPO / ".services" / "live.env"
+SERVICES_SCRIPT = REPO / "scripts" / "services.sh"
 HEALTH_WAIT_SECONDS = 5.0
+# Elasticsearch alone takes 30-70 s to start on a loaded 2-core machine.
+SERVICES_TIMEOUT_SECONDS = 420
 
 MINIO_ENDPOINT = "SOHOA_TEST_MINIO_ENDPOINT"
 MINIO_ACCESS_KEY = "SOHOA_TEST_MINIO_ACCESS_KEY"
@@ -101,3 +109,41 @@ def elasticsearch_url() -> str:
         "Elasticsearch", f"{url}/_cluster/health?timeout=2s", healthy_body=("green", "yellow")
     )
     return url
+
+
+def run_services(command: str) -> None:
+    """``scripts/services.sh <command>`` (start, stop, status), which must succeed."""
+    result = subprocess.run(
+        [str(SERVICES_SCRIPT), command],
+        capture_output=True,
+        text=True,
+        timeout=SERVICES_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f"scripts/services.sh {command} failed ({result.returncode}):\n"
+        f"{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+    )
+
+
+def remove_objects(client: Minio, bucket: str, prefix: str = "") -> None:
+    """Delete every version (and delete marker) of every object under ``prefix``
+    (a store that keeps versions would leave them behind if deleted through it)."""
+    if not client.bucket_exists(bucket):  # nothing was ever written
+        return
+    versions = client.list_objects(
+        bucket, prefix=prefix + "/" if prefix else None, recursive=True, include_version=True
+    )
+    doomed = [DeleteObject(v.object_name or "", v.version_id) for v in versions]
+    failures = list(client.remove_objects(bucket, doomed))
+    assert not failures, f"cleanup of {bucket}/{prefix} failed: {failures}"
+
+
+def remove_alias_indices(settings: Settings) -> None:
+    """Delete the versioned indices behind ``settings.es_index_alias`` (the
+    cluster refuses wildcard deletes, so they are listed first)."""
+    with Elasticsearch(settings.index_url, request_timeout=30) as client:
+        pattern = f"{settings.es_index_alias}*"
+        names = list(client.indices.get(index=pattern, expand_wildcards="all").body)
+        if names:
+            client.indices.delete(index=",".join(names))
