@@ -8,8 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sohoa.samples import write_batch
 from sohoa.storage.keys import RECORDS
+
+pytestmark = pytest.mark.ocr  # runs Tesseract on real pages
 
 
 def test_two_concurrent_ingests_store_each_record_exactly_once(sohoa_home: Path) -> None:

@@ -6,12 +6,16 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import pytest
+
 from sohoa.app import backends
 from sohoa.core.errors import RejectCode
 from sohoa.flows.digitize import digitize_batch
 from sohoa.models import FileStatus
 from sohoa.samples import write_batch
 from sohoa.storage.manifests import iter_records
+
+pytestmark = pytest.mark.ocr  # runs Tesseract on real pages
 
 
 def test_a_link_to_a_scan_outside_is_quarantined_unread_and_the_rest_goes_through(

@@ -52,6 +52,7 @@ def test_only_retryable_errors_are_retried(
     assert _attempts_until_given_up(error) == attempts
 
 
+@pytest.mark.ocr
 def test_a_page_that_keeps_timing_out_keeps_its_batch_in_the_inbox(
     prefect_server: None, sohoa_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

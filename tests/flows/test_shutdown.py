@@ -10,10 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from sohoa.cli import EXIT_NEEDS_ATTENTION, _exit_code
 from sohoa.core.errors import RejectCode
 from sohoa.models import BatchReport, FileOutcome, FileStatus
 from sohoa.samples import write_batch
+
+pytestmark = pytest.mark.ocr  # runs Tesseract on real pages
 
 
 def _group_alive(pgid: int) -> bool:
