@@ -189,8 +189,9 @@ def _realscans(real: dict[str, Any]) -> list[str]:
         "Case-insensitive CER and WER (micro average, as fractions) and word recall per "
         "kind, every engine on the same pages in this run (`bench/realscans.py`; pages "
         f"read {real['seconds']:.0f} s in all). sohoa: `inspect_file`, `render_page`, "
-        f"`process_page` with its default languages (`{real['sohoa_languages']}`); plain "
-        "tesseract and OCRmyPDF `--deskew --rotate-pages` with the kind's language.",
+        "`process_page`; plain tesseract; OCRmyPDF `--deskew --rotate-pages`; all three with "
+        "the kind's language (`eng` for the receipts and OCRmyPDF's scans, `vie` for the "
+        "Vietnamese pages and cards).",
         "",
     ]
     rows = [
