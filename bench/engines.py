@@ -284,7 +284,7 @@ def sohoa_env(
     )
 
 
-SERVER_START_SECONDS = 180.0
+SERVER_START_SECONDS = 300.0  # 155 s seen on the shared 2-core machine under load
 
 
 def _free_port() -> int:

@@ -193,7 +193,8 @@ def _cer(met: bool, results: dict[str, Any]) -> str:
     )
     if met:
         return common
-    per_set = max(results.get("accuracy_pages", {}).values(), default=0)
+    pages = results.get("accuracy_pages", {})
+    per_set = max((n for name, n in pages.items() if name != "real_linn"), default=0)
     return (
         f"sohoa is behind OCRmyPDF on {', '.join(worse)}. {common} "
         + earlier(
@@ -226,8 +227,9 @@ def _search(met: bool, results: dict[str, Any]) -> str:
             f"ranking is not: `bm25()` over every matching page takes "
             f"{cost['bm25_all_matches']:.0f} ms, because FTS5 calls it once per matching row "
             "(a position-list walk and a `docsize` lookup each) and has no top-k pruning; "
-            "exact totals and facets then count every matching record (about 1 µs per record "
-            "per count, " + earlier("measured in development") + "). "
+            "exact totals and facets then count every matching record "
+            + earlier("about 1 µs per record per count")
+            + ". "
             "`storage/sqlite_index.py` already does the rest in two statements "
             "with no join to find a page's record (page row ids carry the record's rid) and "
             "scores only pages of records that pass the filters "

@@ -111,8 +111,8 @@ def _throughput(results: dict[str, Any]) -> list[str]:
         "starting Python and importing, as OCRmyPDF's and the floor's include their own "
         "starts. Both targets use this figure.",
         f"- Cold command (it starts its own temporary Prefect server; first run only): "
-        f"{_fmt(cli['cold_wall_seconds'])} s wall, of which "
-        f"{_fmt(cli['cold_startup_seconds'])} s before and after its flow (interpreter, "
+        f"{_fmt(cli.get('cold_wall_seconds'))} s wall, of which "
+        f"{_fmt(cli.get('cold_startup_seconds'))} s before and after its flow (interpreter, "
         f"imports, the server); ratios {_fmt(tp.get('cold_vs_floor_run1'))} against the floor "
         f"and {_fmt(tp.get('cold_vs_ocrmypdf_run1'))} against OCRmyPDF in that run.",
         f"- The poll-inbox flow's own log span (the figure reported before this bench timed "
