@@ -125,7 +125,7 @@ def _throughput(results: dict[str, Any]) -> list[str]:
         "s (first start: database migrations).",
         f"- CPU seconds per page (user + system of every process the engine ran, "
         f"median run): {_fmt(tp['median_cpu_seconds_per_page'])}; sohoa's include "
-        "its start and Prefect's server.",
+        "its start, not the running Prefect server's.",
         f"- `sohoa ingest` peak RSS (the command, its workers' tesseract and poppler "
         f"children; sampled every 0.1 s): {_fmt(cli['peak_rss_mb'])} MiB; Prefect's "
         f"server apart: {_fmt(cli['prefect_server_peak_rss_mb'])} MiB; at most "
