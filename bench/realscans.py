@@ -18,7 +18,7 @@ sohoa runs what the ``digitize-page`` task runs: ``inspect_file``,
 ``process_page`` with ``PageOptions(languages=LANG)``. The floor is plain
 ``tesseract FILE - -l LANG`` on the file as given (on sohoa's raster for PDF
 pages, with its ``--dpi``); OCRmyPDF runs ``--deskew --rotate-pages``
-(``--image-dpi 300`` for an image with no DPI tag, as sohoa assumes), one
+(``--image-dpi 300`` for an image stating no plausible DPI, as sohoa assumes), one
 process per file. LANG is the kind's language for all three (``eng`` for the
 English receipts and the LinnSequencer page, ``vie`` for the Vietnamese
 pages), so what differs is what each does to the image. Two
@@ -47,7 +47,7 @@ from bench.engines import VENV_BIN, BenchError, base_env, run_program
 from sohoa.pipeline.metadata import PageText, extract_metadata, load_rules
 from sohoa.pipeline.pages import PageOptions, process_page
 from sohoa.pipeline.preflight import inspect_file
-from sohoa.pipeline.rasterize import render_page
+from sohoa.pipeline.rasterize import PLAUSIBLE_DPI, render_page
 from sohoa.samples import DPI, render_document
 from sohoa.samples.cards import CARD_STYLES, photograph, render_card
 
@@ -262,20 +262,17 @@ def _run_floor(run: PageRun) -> str:
     return text
 
 
-# OCRmyPDF refuses an image whose stated resolution is below this, or none.
-OCRMYPDF_CREDIBLE_DPI = 96
-
-
 def _image_dpi_flag(path: Path) -> list[str]:
-    """``--image-dpi`` for an image OCRmyPDF would refuse: the dpi it states
-    (OCRmyPDF finds 70 not credible), else 300, as sohoa assumes."""
+    """``--image-dpi 300`` for an image whose stated resolution sohoa does not
+    trust (none, or outside ``PLAUSIBLE_DPI``: 72, 96), so OCRmyPDF assumes what
+    sohoa assumes; OCRmyPDF refuses such images otherwise."""
     if path.suffix.lower() == ".pdf":
         return []
     with Image.open(path) as image:
         stated = image.info.get("dpi")
-    if stated and round(float(stated[0])) >= OCRMYPDF_CREDIBLE_DPI:
+    if stated and all(round(float(v)) in PLAUSIBLE_DPI for v in stated[:2]):
         return []
-    return ["--image-dpi", str(round(float(stated[0])) if stated else DPI)]
+    return ["--image-dpi", str(DPI)]
 
 
 def _run_ocrmypdf(runs: list[PageRun], work: Path) -> None:
