@@ -127,8 +127,9 @@ def _throughput(results: dict[str, Any]) -> list[str]:
         f"median run): {_fmt(tp['median_cpu_seconds_per_page'])}; sohoa's include "
         "its start, not the running Prefect server's.",
         f"- `sohoa ingest` peak RSS (the command, its workers' tesseract and poppler "
-        f"children; sampled every 0.1 s): {_fmt(cli['peak_rss_mb'])} MiB; Prefect's "
-        f"server apart: {_fmt(cli['prefect_server_peak_rss_mb'])} MiB; at most "
+        f"children; sampled every 0.1 s): {_fmt(cli['peak_rss_mb'])} MiB (the running "
+        "Prefect server is not the command's child, so not counted; the memory section "
+        "measures the temporary server of a cold ingest); at most "
         f"{max(cli['most_tesseracts_at_once'])} tesseracts at once.",
     ]
     if tp.get("breakdown"):
