@@ -128,8 +128,9 @@ def _throughput(results: dict[str, Any]) -> list[str]:
         "its start, not the running Prefect server's.",
         f"- `sohoa ingest` peak RSS (the command, its workers' tesseract and poppler "
         f"children; sampled every 0.1 s): {_fmt(cli['peak_rss_mb'])} MiB (the running "
-        "Prefect server is not the command's child, so not counted; the memory section "
-        "measures the temporary server of a cold ingest); at most "
+        "Prefect server is not the command's child, so not counted; the cold command's "
+        f"temporary server peaked at {_fmt(cli.get('cold_prefect_server_peak_rss_mb'))} MiB); "
+        "at most "
         f"{max(cli['most_tesseracts_at_once'])} tesseracts at once.",
     ]
     if tp.get("breakdown"):

@@ -223,6 +223,9 @@ def summary(result: ThroughputRuns, workers: int) -> dict[str, Any]:
             "wall_seconds": [round(t.wall, 2) for t in result.ingest],
             "cold_wall_seconds": round(result.cold.wall, 2) if result.cold else None,
             "cold_startup_seconds": round(result.cold.startup, 2) if result.cold else None,
+            "cold_prefect_server_peak_rss_mb": result.cold.memory.server_mb
+            if result.cold
+            else None,
             "ingest_flow_seconds": [round(t.ingest_flow, 2) for t in result.ingest],
             "batch_flow_seconds": [round(t.batch_flow, 2) for t in result.ingest],
             "startup_seconds": [round(t.startup, 2) for t in result.ingest],
