@@ -132,8 +132,8 @@ def fetch_ocrmypdf_resources(cache: Path) -> Path:
                 "download",
                 "--quiet",
                 "--no-deps",
-                "--no-binary",
-                ":all:",
+                "--no-binary",  # its sdist; its build tools may come as wheels
+                "ocrmypdf",
                 f"ocrmypdf=={OCRMYPDF_VERSION}",
                 "-d",
                 scratch,

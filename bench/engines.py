@@ -11,12 +11,17 @@ from __future__ import annotations
 import os
 import re
 import resource
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -261,8 +266,13 @@ class IngestTiming:
         return self.wall - self.ingest_flow
 
 
-def sohoa_env(data_dir: Path, prefect_home: Path, workers: int) -> dict[str, str]:
-    """Embedded backends under ``data_dir``; batches taken at once (READY)."""
+def sohoa_env(
+    data_dir: Path, prefect_home: Path, workers: int, api_url: str | None = None
+) -> dict[str, str]:
+    """Embedded backends under ``data_dir``; batches taken at once (READY).
+    With ``api_url`` the command uses that running Prefect server; without,
+    it starts its own temporary one."""
+    extra = {"PREFECT_API_URL": api_url} if api_url else {}
     return base_env(
         SOHOA_DATA_DIR=str(data_dir),
         SOHOA_WORKERS=str(workers),
@@ -270,7 +280,62 @@ def sohoa_env(data_dir: Path, prefect_home: Path, workers: int) -> dict[str, str
         PREFECT_HOME=str(prefect_home),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
+        **extra,
     )
+
+
+SERVER_START_SECONDS = 300.0  # 155 s seen on the shared 2-core machine under load
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextmanager
+def prefect_server(home: Path) -> Iterator[str]:
+    """A Prefect API server of its own (as a deployment keeps running), in its
+    own process group under ``home``; yields its API URL, then stops it."""
+    home.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    env = base_env(
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_UI_ENABLED="false",
+    )
+    args = [str(VENV_BIN / "prefect"), "server", "start", "--host", "127.0.0.1"]
+    with open(home / "server.log", "w") as server_log:
+        server = subprocess.Popen(
+            [*args, "--port", str(port)],
+            env=env,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while not _healthy(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise BenchError(f"the Prefect server did not start; see {home / 'server.log'}")
+            time.sleep(1.0)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # its own group: the server and its workers
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
 
 
 def sohoa_ingest(inbox: Path, env: dict[str, str]) -> IngestTiming:
