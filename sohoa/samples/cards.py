@@ -22,13 +22,12 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from sohoa.samples import CARD, DPI, FONT_DIR, MOTTO, GroundTruth, SampleDocument, render_document
+from sohoa.samples import CARD, DPI, MOTTO, GroundTruth, SampleDocument, render_document
+from sohoa.samples.drawing import load_font
 
 CARD_STYLES = ("cccd", "cmnd")
 RED_INK = (196, 32, 40)
 DARK_INK = (28, 30, 44)
-_SANS = "DejaVuSans.ttf"
-_SANS_BOLD = "DejaVuSans-Bold.ttf"
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ _PALETTES = {
 
 
 def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(FONT_DIR / (_SANS_BOLD if bold else _SANS)), size)
+    return load_font("sans-bold" if bold else "sans", size)
 
 
 def _gradient(size: tuple[int, int], palette: _Palette) -> np.ndarray:
@@ -63,7 +62,8 @@ def _gradient(size: tuple[int, int], palette: _Palette) -> np.ndarray:
     t = ((xs / w + ys / h) / 2.0)[..., None]
     start = np.array(palette.top_left, np.float32)
     end = np.array(palette.bottom_right, np.float32)
-    return start * (1 - t) + end * t
+    blend: np.ndarray = start * (1 - t) + end * t
+    return blend
 
 
 def _guilloche(
