@@ -214,3 +214,29 @@ def run_ocr(
             f"{_stderr_tail(result)}"
         )
     return output
+
+
+def ocr_to_tsv(image: np.ndarray, languages: str, dpi: int, timeout: float, psm: int = 3) -> str:
+    """OCRs an in-memory image to TSV text only (no PDF): for trying
+    candidates (orientation, scale, cleanup) before the one real OCR run.
+
+    Args:
+        image: grayscale uint8 image (2-D).
+        languages: e.g. "vie+eng".
+        dpi: resolution of ``image``.
+        timeout: seconds before tesseract is stopped.
+        psm: Tesseract page segmentation mode.
+
+    Raises:
+        MissingDependencyError: tesseract or a language pack is missing.
+        ProcessingError: tesseract failed or timed out.
+    """
+    check_languages(languages)
+    ok, encoded = cv2.imencode(".pgm", image)
+    if not ok:
+        raise ProcessingError("Could not encode the page for OCR.")
+    args = ["stdin", "stdout", "-l", languages, "--dpi", str(dpi), "--psm", str(psm), "tsv"]
+    result = _run(args, timeout, "OCR", stdin=encoded.tobytes())
+    if result.returncode != 0:
+        raise ProcessingError(f"Tesseract OCR failed: {_stderr_tail(result)}")
+    return result.stdout.decode("utf-8", "replace")
