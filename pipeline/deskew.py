@@ -194,11 +194,9 @@ def estimate_skew(gray: np.ndarray) -> SkewEstimate:
     return SkewEstimate(round(fit.angle_degrees, 2), round(fit.confidence, 3))
 
 
-def rotate_bound(image: np.ndarray, angle: float, fill_edges: bool = False) -> np.ndarray:
+def rotate_bound(image: np.ndarray, angle: float) -> np.ndarray:
     """Rotates counter-clockwise by ``angle`` degrees onto a canvas large
-    enough to hold the whole page (no cropping); new corners are white, or
-    with ``fill_edges`` continue the page's edges (for an OCR copy, where
-    white wedges against a dark border look like page content)."""
+    enough to hold the whole page (no cropping); new corners are white."""
     height, width = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
     cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
@@ -212,6 +210,6 @@ def rotate_bound(image: np.ndarray, angle: float, fill_edges: bool = False) -> n
         matrix,
         (new_width, new_height),
         flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE if fill_edges else cv2.BORDER_CONSTANT,
+        borderMode=cv2.BORDER_CONSTANT,
         borderValue=white,
     )

@@ -18,8 +18,8 @@ from sohoa.pipeline.deskew import downscale
 # Glyphs are measured on a copy whose longer side is at most this.
 MEASURE_LONG_SIDE = 2400
 # Fewer character blobs than this: no text to measure (a faint dot-matrix
-# receipt broke into 70 "glyphs" of 6 px, its dots).
-MIN_GLYPHS = 150
+# receipt broke into 70 "glyphs" of 6 px, its dots; a 377x242 card has 118).
+MIN_GLYPHS = 100
 # Median glyph height of 12 pt body text, in inches, once the blur of
 # anti-aliasing (about 2 px at any resolution) is taken off: generated
 # letters measure 27.8 px at 300 DPI, 55.5 at 600, 12 at 100, 9 at 75.
@@ -34,10 +34,6 @@ TARGET_GLYPH_PX = 24.0
 MIN_GLYPH_PX = 20.0
 MAX_GLYPH_PX = 60.0
 MAX_UPSCALE = 2.0
-# A rescaled copy is read as this resolution, the one at which its glyphs
-# are body text: telling Tesseract 450 DPI for a receipt upscaled 1.5x from
-# a 300 tag undid the gain (CER 0.132 against 0.070).
-RESCALED_OCR_DPI = 300
 # A measured resolution replaces the stated one only when it is below half
 # of it (a low-resolution capture with a missing or default tag) or above
 # three times it (large print alone says "more"). Receipt print is smaller
@@ -80,11 +76,6 @@ class TextScale:
         if MIN_DPI_RATIO <= ratio <= MAX_DPI_RATIO:
             return stated_dpi
         return max(1, round(measured))
-
-
-def ocr_dpi(page_dpi: int, factor: float) -> int:
-    """The resolution to tell Tesseract for an OCR copy resized by ``factor``."""
-    return page_dpi if factor == 1.0 else RESCALED_OCR_DPI
 
 
 def measure_text(gray: np.ndarray) -> TextScale:

@@ -12,6 +12,7 @@ from PIL import Image
 from sohoa.pipeline.cleanup import to_grayscale
 from sohoa.pipeline.pages import PageOptions, process_page
 from sohoa.pipeline.scale import MAX_UPSCALE, measure_text
+from sohoa.pipeline.searchable_pdf import compose_page_pdf
 from tests.pipeline.conftest import character_error_rate, render_page
 
 OPTIONS = PageOptions(languages="vie+eng", dpi=300, ocr_timeout=120.0)
@@ -47,9 +48,12 @@ def test_jpeg_without_dpi_tag_is_read_at_its_real_scale(tmp_path: Path) -> None:
     assert cer <= 0.06
     with Image.open(result.image_path) as stored:
         assert stored.info["dpi"] == pytest.approx((result.dpi, result.dpi))
-    # The text layer has page.jpg's size at that resolution, not at 300 DPI.
+    # The searchable page has page.jpg's size at that resolution, not at 300 DPI.
     assert result.text_pdf_path is not None
-    with pikepdf.open(result.text_pdf_path) as pdf:
+    page_pdf = compose_page_pdf(
+        result.image_path, result.text_pdf_path, result.dpi, tmp_path / "page.pdf"
+    )
+    with pikepdf.open(page_pdf) as pdf:
         mediabox = [float(v) for v in pdf.pages[0].mediabox]
     expected = [result.width * 72 / result.dpi, result.height * 72 / result.dpi]
     assert mediabox[2:] == pytest.approx(expected, rel=0.01)
