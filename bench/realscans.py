@@ -62,7 +62,6 @@ WORKERS = 2
 _BASE_RECORD = {
     "image_path",
     "thumbnail_path",
-    "text_pdf_path",
     "ocr_json_path",
     "text",
     "qr_payloads",

@@ -62,7 +62,14 @@ class OcrEngine(Protocol):
         """
         ...
 
-    def recognize(self, image: np.ndarray, languages: str, dpi: int, timeout: float) -> OcrResult:
+    def recognize(
+        self,
+        image: np.ndarray,
+        languages: str,
+        dpi: int,
+        timeout: float,
+        one_block: bool = False,
+    ) -> OcrResult:
         """The words of an upright page image, in reading order.
 
         Args:
@@ -70,6 +77,8 @@ class OcrEngine(Protocol):
             languages: e.g. "vie+eng".
             dpi: resolution of ``image``.
             timeout: seconds before the engine is stopped.
+            one_block: read the image as one block of text, without layout
+                analysis (used to judge which way up a page reads best).
         """
         ...
 

@@ -207,7 +207,15 @@ def detect_orientation(image: np.ndarray, timeout: float, dpi: int = 150) -> Ori
     return UNKNOWN_ORIENTATION if output is None else _parse_osd(output)
 
 
-def ocr_tsv(image_path: Path, languages: str, dpi: int, timeout: float) -> str:
+# Page segmentation modes: the full layout analysis, or the page as one block
+# of text (a better judge of which way up a receipt is; see orientation.py).
+PSM_AUTO = 3
+PSM_ONE_BLOCK = 6
+
+
+def ocr_tsv(
+    image_path: Path, languages: str, dpi: int, timeout: float, one_block: bool = False
+) -> str:
     """Tesseract's TSV (words with boxes and confidences) for one page image file.
 
     Args:
@@ -215,6 +223,7 @@ def ocr_tsv(image_path: Path, languages: str, dpi: int, timeout: float) -> str:
         languages: e.g. "vie+eng".
         dpi: resolution of the image.
         timeout: seconds before tesseract is stopped.
+        one_block: read the image as one block of text, without layout analysis.
 
     Returns:
         The TSV text; only its header when Tesseract found no text.
@@ -225,20 +234,23 @@ def ocr_tsv(image_path: Path, languages: str, dpi: int, timeout: float) -> str:
         ProcessingError: tesseract failed.
     """
     check_languages(languages)
+    config = f"--dpi {dpi}" + (f" --psm {PSM_ONE_BLOCK}" if one_block else "")
     output = _call(
         f"OCR {image_path.name}",
         timeout,
         lambda seconds: pytesseract.image_to_data(
-            str(image_path), lang=languages, config=f"--dpi {dpi}", timeout=seconds
+            str(image_path), lang=languages, config=config, timeout=seconds
         ),
     )
     return output or ""
 
 
-def recognize(image: np.ndarray, languages: str, dpi: int, timeout: float) -> OcrResult:
+def recognize(
+    image: np.ndarray, languages: str, dpi: int, timeout: float, one_block: bool = False
+) -> OcrResult:
     """The words of an upright page image (see ``ocr_tsv``)."""
     with _as_pgm(image) as path:
-        return parse_tsv(ocr_tsv(path, languages, dpi, timeout))
+        return parse_tsv(ocr_tsv(path, languages, dpi, timeout, one_block))
 
 
 class TesseractEngine:
@@ -252,5 +264,12 @@ class TesseractEngine:
     def detect_orientation(self, image: np.ndarray, dpi: int, timeout: float) -> Orientation:
         return detect_orientation(image, timeout, dpi=dpi)
 
-    def recognize(self, image: np.ndarray, languages: str, dpi: int, timeout: float) -> OcrResult:
-        return recognize(image, languages, dpi, timeout)
+    def recognize(
+        self,
+        image: np.ndarray,
+        languages: str,
+        dpi: int,
+        timeout: float,
+        one_block: bool = False,
+    ) -> OcrResult:
+        return recognize(image, languages, dpi, timeout, one_block)

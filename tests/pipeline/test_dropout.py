@@ -1,0 +1,46 @@
+"""Colour dropout on generated ID cards: red digits over a guilloche pattern."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from sohoa.pipeline.candidates import read
+from sohoa.pipeline.cleanup import to_grayscale
+from sohoa.pipeline.dropout import drop_colour, has_coloured_background
+from sohoa.samples.cards import render_card
+from tests.pipeline.conftest import render_page
+
+
+def _ink_share(gray: np.ndarray) -> float:
+    return float(np.mean(gray < 128))
+
+
+def test_guilloche_goes_and_red_digits_stay() -> None:
+    card = render_card(random.Random(3), "cmnd")
+    rgb = np.asarray(card.pages[0].convert("RGB"))
+    number = card.truth.metadata["id_number"]
+    assert has_coloured_background(rgb)
+
+    dropped = drop_colour(rgb)
+
+    # Below the text the card holds only the pattern: a third of it is
+    # tinted in the gray card, none of it is ink-dark after dropout.
+    height, width = dropped.shape
+    pattern = (slice(round(0.75 * height), round(0.95 * height)), slice(width // 3, width - 40))
+    gray = to_grayscale(rgb)
+    assert float(np.mean(gray[pattern] < 200)) > 0.2
+    assert float(np.mean(dropped[pattern] < 200)) < float(np.mean(gray[pattern] < 200)) / 5
+    assert _ink_share(dropped[pattern]) < 0.002
+    # The red number (right of the red emblem) is dark in the dropout copy, and reads.
+    red = np.all(np.abs(rgb.astype(int) - (196, 32, 40)) < 30, axis=2)
+    red[:, : width // 4] = False
+    assert red.sum() > 500
+    assert np.median(dropped[red]) < 80
+    text = read(dropped, "vie+eng", 300, 120.0).text
+    assert number in text.replace(" ", "")
+
+
+def test_black_and_white_pages_are_not_dropped() -> None:
+    assert not has_coloured_background(render_page(0, dpi=100).image)
