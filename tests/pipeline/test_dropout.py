@@ -5,18 +5,20 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 
 from sohoa.pipeline.candidates import read
 from sohoa.pipeline.cleanup import to_grayscale
 from sohoa.pipeline.dropout import drop_colour, has_coloured_background
+from sohoa.samples import render_page
 from sohoa.samples.cards import render_card
-from tests.pipeline.conftest import render_page
 
 
 def _ink_share(gray: np.ndarray) -> float:
     return float(np.mean(gray < 128))
 
 
+@pytest.mark.ocr
 def test_guilloche_goes_and_red_digits_stay() -> None:
     card = render_card(random.Random(3), "cmnd")
     rgb = np.asarray(card.pages[0].convert("RGB"))

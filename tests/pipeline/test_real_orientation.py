@@ -21,6 +21,8 @@ from sohoa.pipeline.orientation import detect_geometry
 from sohoa.pipeline.pages import load_page_image, turn_clockwise
 from sohoa.samples.cards import photograph, render_card
 
+pytestmark = pytest.mark.ocr  # Tesseract on real receipts
+
 SROIE = Path(__file__).resolve().parents[2].parent / "shared" / "realscans" / "sroie-dev"
 TIMEOUT = 120.0
 

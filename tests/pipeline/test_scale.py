@@ -13,7 +13,8 @@ from sohoa.pipeline.cleanup import to_grayscale
 from sohoa.pipeline.dossier import build_searchable_pdf
 from sohoa.pipeline.pages import PageOptions, process_page
 from sohoa.pipeline.scale import MAX_UPSCALE, measure_text
-from tests.pipeline.conftest import character_error_rate, render_page
+from sohoa.samples import render_page
+from tests.helpers.pages import character_error_rate
 
 OPTIONS = PageOptions(languages="vie+eng", dpi=300, ocr_timeout=120.0)
 
@@ -32,6 +33,7 @@ def test_resolution_is_measured_from_the_text(dpi: int) -> None:
         assert scale.ocr_factor() == 1.0
 
 
+@pytest.mark.ocr
 def test_jpeg_without_dpi_tag_is_read_at_its_real_scale(tmp_path: Path) -> None:
     page = render_page(0, dpi=100)
     jpeg = tmp_path / "letter.jpg"
