@@ -23,9 +23,17 @@ def test_two_concurrent_ingests_store_each_record_exactly_once(sohoa_home: Path)
     data = sohoa_home / "data"
     env = {**os.environ, "SOHOA_DATA_DIR": str(data), "SOHOA_WORKERS": "1"}
     command = [str(Path(sys.executable).with_name("sohoa")), "ingest", str(inbox), "--json"]
+    # Each run starts Prefect's temporary server; two of them migrating one
+    # SQLite database at the same moment time out under load, so each has its
+    # own PREFECT_HOME (as two operators' accounts would; see README).
     runs = [
-        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        for _ in range(2)
+        subprocess.Popen(
+            command,
+            env={**env, "PREFECT_HOME": str(sohoa_home / f"prefect-{number}")},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for number in range(2)
     ]
     outputs = [run.communicate(timeout=900) for run in runs]
 
