@@ -50,9 +50,10 @@ from sohoa.pipeline.preflight import inspect_file
 from sohoa.pipeline.rasterize import PLAUSIBLE_DPI, render_page
 from sohoa.samples import DPI, render_document
 from sohoa.samples.cards import CARD_STYLES, photograph, render_card
+from sohoa.samples.realscans import realscans_dir
 
 # ../shared/realscans beside the checkout (read-only, see its README).
-SROIE = Path(__file__).resolve().parents[2] / "shared" / "realscans" / "sroie-dev"
+SROIE = realscans_dir() / "sroie-dev"
 ENGINES = ("sohoa", "tesseract", "ocrmypdf")
 SEED = 909
 # A page loses when sohoa's CER is above plain tesseract's by more than this.

@@ -10,7 +10,6 @@ them with confidences of 1-2.
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -20,10 +19,11 @@ from sohoa.pipeline.cleanup import to_grayscale
 from sohoa.pipeline.orientation import detect_geometry
 from sohoa.pipeline.pages import load_page_image, turn_clockwise
 from sohoa.samples.cards import photograph, render_card
+from sohoa.samples.realscans import realscans_dir
 
 pytestmark = pytest.mark.ocr  # Tesseract on real receipts
 
-SROIE = Path(__file__).resolve().parents[2].parent / "shared" / "realscans" / "sroie-dev"
+SROIE = realscans_dir() / "sroie-dev"
 TIMEOUT = 120.0
 
 
