@@ -51,6 +51,11 @@ def _owner() -> dict[str, object]:
     return {"host": socket.gethostname(), "pid": pid, "start": _process_start(pid)}
 
 
+def claim_folder(batch: Path) -> Path:
+    """Where the claim of ``batch`` lives, held or not."""
+    return batch.parent / CLAIMS_DIR / batch.name
+
+
 def describe_owner(folder: Path) -> str:
     try:
         owner = json.loads((folder / OWNER_FILE).read_text(encoding="utf-8"))
@@ -88,9 +93,8 @@ def _break(folder: Path) -> None:
 
 def try_claim(batch: Path, lease_seconds: float = LEASE_SECONDS) -> Claim | None:
     """Claim a batch; None when a live owner has it or it is gone already."""
-    claims = batch.parent / CLAIMS_DIR
-    claims.mkdir(exist_ok=True)
-    folder = claims / batch.name
+    folder = claim_folder(batch)
+    folder.parent.mkdir(exist_ok=True)
     for _ in range(3):
         try:
             folder.mkdir()

@@ -187,7 +187,7 @@ def digitize_batch(batch_path: str) -> BatchReport:
     check_tools(settings)
     with claims.claimed(batch) as claim:
         if claim is None:
-            owner = claims.describe_owner(batch.parent / claims.CLAIMS_DIR / batch.name)
+            owner = claims.describe_owner(claims.claim_folder(batch))
             get_run_logger().info("Batch %s is being digitized by %s", batch.name, owner)
             return BatchReport(batch_id=batch.name, destination=str(batch), claimed_by=owner)
         return _digitize_claimed(batch, settings)
