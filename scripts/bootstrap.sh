@@ -11,8 +11,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SYSTEM_PACKAGES=(
     tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd
     poppler-utils qpdf fonts-dejavu-core
-    # used by scripts/services.sh
-    curl unzip
+    # used by scripts/services.sh (postgresql: the production database, started on loopback)
+    curl unzip postgresql
+    # browser tests of the web app (Selenium drives Debian's Chromium, nothing downloaded)
+    chromium chromium-driver
 )
 VENV="$REPO_ROOT/.venv"
 VENV_STAMP="$VENV/.sohoa-install-stamp"

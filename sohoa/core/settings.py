@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     storage: str = ""
     # sqlite:///path (default: <data_dir>/index.sqlite3) or http(s)://host:9200
     index: str = ""
+    # sqlite:///path (default: <data_dir>/sohoa.sqlite3) or postgresql+psycopg://user@host/name
+    database: str = ""
 
     s3_endpoint: str = "127.0.0.1:9000"
     s3_access_key: SecretStr = SecretStr("")
@@ -72,6 +74,10 @@ class Settings(BaseSettings):
     @cached_property
     def index_url(self) -> str:
         return self.index or "sqlite:///" + str(self.data_dir / "index.sqlite3")
+
+    @cached_property
+    def database_url(self) -> str:
+        return self.database or "sqlite:///" + str(self.data_dir / "sohoa.sqlite3")
 
     @property
     def work_dir(self) -> Path:

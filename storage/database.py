@@ -1,0 +1,88 @@
+"""The relational database: accounts, audit, edits, reuse, batch history and the
+register of received dossiers. SQLite (a file under the data folder) is the
+embedded default; PostgreSQL is the production database. Same schema on both,
+created and upgraded by the Alembic migrations in ``storage/migrations``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from sohoa.core.errors import ConfigurationError
+from sohoa.core.settings import redact_url
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+SUPPORTED_SCHEMES = ("sqlite", "postgresql")
+
+
+class Base(DeclarativeBase):
+    """Every table of the database; its metadata is what the migrations build."""
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_database_engine(url: str) -> Engine:
+    """An engine for ``sqlite:///path`` or ``postgresql+psycopg://…``; refuses anything else."""
+    scheme = url.split(":", 1)[0].split("+", 1)[0]
+    if scheme not in SUPPORTED_SCHEMES:
+        raise ConfigurationError(
+            f"Unsupported database URL {redact_url(url)!r}: use sqlite:///path or "
+            "postgresql+psycopg://user:password@host:port/name"
+        )
+    if scheme == "sqlite":
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision`` (idempotent)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = create_database_engine(url)
+    try:
+        command.upgrade(config, revision)
+    finally:
+        config.attributes["engine"].dispose()
+
+
+@cache
+def _session_factory(url: str) -> sessionmaker[Session]:
+    migrate(url)
+    return sessionmaker(create_database_engine(url), expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(url: str) -> Iterator[Session]:
+    """A session on the database at ``url`` (migrated on first use), committed on success."""
+    session = _session_factory(url)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def forget_engines() -> None:
+    """Drop cached engines (tests that switch databases, forked workers)."""
+    _session_factory.cache_clear()
