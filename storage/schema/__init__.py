@@ -2,5 +2,6 @@
 on ``Base.metadata``, which the migrations are checked against."""
 
 from sohoa.storage.database import Base
+from sohoa.storage.schema import accounts
 
-__all__ = ["Base"]
+__all__ = ["Base", "accounts"]
