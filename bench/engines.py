@@ -11,14 +11,10 @@ from __future__ import annotations
 import os
 import re
 import resource
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -27,6 +23,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import psutil
+
+from sohoa.flows import prefect_processes
 
 VENV_BIN = Path(sys.executable).parent
 LANGUAGES = "vie+eng"
@@ -284,58 +282,12 @@ def sohoa_env(
     )
 
 
-SERVER_START_SECONDS = 300.0  # 155 s seen on the shared 2-core machine under load
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @contextmanager
 def prefect_server(home: Path) -> Iterator[str]:
     """A Prefect API server of its own (as a deployment keeps running), in its
     own process group under ``home``; yields its API URL, then stops it."""
-    home.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/api"
-    env = base_env(
-        PREFECT_HOME=str(home),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_SERVER_UI_ENABLED="false",
-    )
-    args = [str(VENV_BIN / "prefect"), "server", "start", "--host", "127.0.0.1"]
-    with open(home / "server.log", "w") as server_log:
-        server = subprocess.Popen(
-            [*args, "--port", str(port)],
-            env=env,
-            stdout=server_log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while not _healthy(url):
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise BenchError(f"the Prefect server did not start; see {home / 'server.log'}")
-            time.sleep(1.0)
+    with prefect_processes.prefect_server(home, base_env()) as url:
         yield url
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)  # its own group: the server and its workers
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 def sohoa_ingest(inbox: Path, env: dict[str, str]) -> IngestTiming:

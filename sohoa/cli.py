@@ -214,6 +214,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from sohoa.flows.deployments import deploy_all
+
+    names = deploy_all()
+    if args.json:
+        _print_json({"deployments": names})
+    else:
+        print("Deployed on the work pool 'sohoa': " + ", ".join(names))
+        print("Start a worker on each host: prefect worker start --pool sohoa")
+    return 0
+
+
 def cmd_samples(args: argparse.Namespace) -> int:
     from sohoa.samples import write_batch
 
@@ -265,6 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify_parser.add_argument(
         "--repair", action="store_true", help="remove orphan objects older than an hour"
+    )
+    command(
+        "deploy",
+        cmd_deploy,
+        "check the worker settings, create the work pool, deploy prefect.yaml",
     )
     samples = command("samples", cmd_samples, "write a batch of generated sample dossiers")
     samples.add_argument("out", type=Path)

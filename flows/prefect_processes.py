@@ -1,0 +1,96 @@
+"""A Prefect API server and process workers as child processes, each in its
+own process group so that stopping one stops everything it started. Used by
+the scale-out tests and the benchmarks; an office runs them as services."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from sohoa.core.errors import SohoaError
+
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+SERVER_START_SECONDS = 300.0  # 155 s seen on a shared 2-core machine under load
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _healthy(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=5) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@contextmanager
+def _child(args: list[str], env: Mapping[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            args, env=dict(env), stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        yield process
+    finally:
+        _stop_group(process)
+
+
+@contextmanager
+def prefect_server(home: Path, env: Mapping[str, str]) -> Iterator[str]:
+    """``prefect server start`` on a free loopback port with its database in
+    ``home``; yields the API URL once it answers, and stops it afterwards."""
+    port = free_port()
+    api_url = f"http://127.0.0.1:{port}/api"
+    server_env = {
+        **env,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_UI_ENABLED": "false",
+    }
+    server_env.pop("PREFECT_API_URL", None)
+    args = [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    with _child(args, server_env, home / "server.log") as server:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while not _healthy(api_url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SohoaError(f"The Prefect server did not start; see {home / 'server.log'}")
+            time.sleep(1.0)
+        yield api_url
+
+
+@contextmanager
+def process_worker(
+    pool: str, name: str, env: Mapping[str, str], log: Path, limit: int = 1
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``prefect worker start`` on ``pool`` (type process): it runs each flow
+    run it takes in a new process, at most ``limit`` at a time."""
+    args = [PREFECT, "worker", "start", "--pool", pool, "--type", "process"]
+    args += ["--name", name, "--limit", str(limit)]
+    with _child(args, env, log) as worker:
+        yield worker
