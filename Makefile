@@ -1,10 +1,12 @@
 # Every target is idempotent and safe to repeat.
 #   make setup          system packages (apt, only what is missing) + .venv (only when deps changed)
 #   make demo           setup, then run the bundled sample batch through the flow
-#   make services       build/fetch and start MinIO + Elasticsearch on loopback (scripts/services.sh)
+#   make services       build/fetch and start MinIO + Elasticsearch + PostgreSQL on loopback (scripts/services.sh)
 #   make services-stop  stop them (data stays in .services/)
+#   make services-status  pids and health of the three
 #   make lint           ruff check, ruff format --check, mypy
 #   make test           setup + services + lint + the whole pytest suite, live tests included
+#                       (a server that cannot start fails the run, saying why)
 #   make test-fast      pytest without the live and OCR-heavy tests (markers live, ocr, slow): < 2 min
 #   make bench          throughput, OCR accuracy, search, memory -> BENCHMARKS.md, bench/results.json
 #   make clean          stop services, remove .venv and .services/ (tools/ stays: it is a cache)
@@ -55,7 +57,8 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# The live tests read .services/live.env (written by `make services`); exit code 5 (no test
+# The live tests read .services/live.env (written by `make services`: MinIO, Elasticsearch and
+# SOHOA_TEST_DATABASE_URL for PostgreSQL); exit code 5 (no test
 # collected) is a failure, never a silent pass.
 pytest: venv
 	@set -a; if [[ -f .services/live.env ]]; then source .services/live.env; fi; set +a; \

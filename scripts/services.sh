@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
-# Local MinIO and Elasticsearch for the `live` tests and for trying the S3/Elasticsearch
+# Local MinIO, Elasticsearch and PostgreSQL for the `live` tests and for trying the production
 # backends, on loopback only (no TLS, no Elasticsearch authentication):
 #   MinIO          127.0.0.1:9000 (console :9001), data in .services/minio
 #   Elasticsearch  127.0.0.1:9200 (transport :9300), data in .services/elasticsearch
+#   PostgreSQL     127.0.0.1:54329, database and role sohoa, data in .services/postgres
 #
-#   services.sh provision   build/fetch the binaries into tools/ (skipped when present)
-#   services.sh start       provision, then start whatever is not already healthy
-#   services.sh wait        wait until both answer their health checks
-#   services.sh status      show pids and health
-#   services.sh stop        stop the servers this checkout started (pid files in .services)
-#   services.sh env         print the SOHOA_TEST_* exports the live tests read
-#   services.sh clean       stop, then delete all service data
+#   services.sh provision [SERVICE...]  build/fetch the binaries into tools/ (skipped when present)
+#   services.sh start [SERVICE...]      provision, then start whatever is not already healthy
+#   services.sh wait [SERVICE...]       wait until they answer their health checks
+#   services.sh status [SERVICE...]     show pids and health
+#   services.sh stop [SERVICE...]       stop the servers this checkout started (pid files in .services)
+#   services.sh env                     print the SOHOA_TEST_* exports the live tests read
+#   services.sh clean [SERVICE...]      stop, then delete the service data (all of .services/
+#                                       when no SERVICE is named)
+# SERVICE is minio, elasticsearch or postgres; without one, a command applies to all three.
 #
 # Ports and heap can be moved with SOHOA_MINIO_PORT, SOHOA_MINIO_CONSOLE_PORT, SOHOA_ES_PORT,
-# SOHOA_ES_TRANSPORT_PORT and SOHOA_ES_HEAP. MinIO's root credentials come from
+# SOHOA_ES_TRANSPORT_PORT, SOHOA_ES_HEAP and SOHOA_PG_PORT. MinIO's root credentials come from
 # MINIO_ROOT_USER/MINIO_ROOT_PASSWORD, else from .services/minio/credentials, which is
-# generated with a random password on first start (local test credentials, never committed).
+# generated with a random password on first start; the PostgreSQL role's password is generated
+# the same way into .services/postgres/credentials (local test credentials, never committed).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -61,6 +65,18 @@ ES_USER="sohoa-es"
 # Used when ES_USER cannot reach the checkout (e.g. a clone under /root, mode 700).
 ES_FALLBACK_ROOT="/var/lib/sohoa-es"
 
+# --- PostgreSQL --------------------------------------------------------------------------
+# Debian's postgresql package (scripts/bootstrap.sh system). Not 5432, so that a system
+# PostgreSQL never collides with this one.
+PG_PORT="${SOHOA_PG_PORT:-54329}"
+PG_LINK="$SERVICES_DIR/postgres"
+PG_DATABASE="sohoa"
+PG_ROLE="sohoa"
+# PostgreSQL refuses to run as root: as root it runs as the package's system user.
+PG_USER="postgres"
+# Used when PG_USER cannot reach the checkout (e.g. a clone under /root, mode 700).
+PG_FALLBACK_ROOT="/var/lib/sohoa-postgres"
+
 # pid_of PIDFILE PATTERN: print the pid in PIDFILE if that process is alive and its command
 # line contains PATTERN (so a recycled pid is never taken for ours).
 pid_of() {
@@ -79,18 +95,18 @@ require_free_port() {
     fi
 }
 
-# stop_pid NAME PIDFILE PATTERN: SIGTERM, then SIGKILL after 60 s.
+# stop_pid NAME PIDFILE PATTERN [SIGNAL]: SIGNAL (default TERM), then SIGKILL after 60 s.
 stop_pid() {
-    local name="$1" pidfile="$2" pid waited=0
+    local name="$1" pidfile="$2" signal="${4:-TERM}" pid waited=0
     if ! pid="$(pid_of "$pidfile" "$3")"; then
         log "$name is not running"
         rm -f "$pidfile"
         return
     fi
-    kill -TERM "$pid"
+    kill "-$signal" "$pid"
     while kill -0 "$pid" 2>/dev/null; do
         if ((waited >= 60)); then
-            log "$name (pid $pid) ignored SIGTERM for 60 s: killing it"
+            log "$name (pid $pid) ignored SIG$signal for 60 s: killing it"
             kill -KILL "$pid" 2>/dev/null || true
         fi
         sleep 1
@@ -118,6 +134,29 @@ already_running() {
     pid_of "$2" "$3" >/dev/null || return 1
     wait_healthy "$1" "$2" "$3" "$4" "${@:6}"
     log "$1 already running at $5"
+}
+
+# A random hex password (48 characters): safe in URLs, SQL literals and env files.
+random_secret() {
+    head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'
+}
+
+# link_fallback_state LINK ROOT: keep a service's state in ROOT/<hash of the checkout path>/state,
+# for a service user that cannot reach the checkout, with LINK (in .services) pointing there.
+link_fallback_state() {
+    local base
+    base="$2/$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-12)"
+    mkdir -p "$base/state"
+    chmod 755 "$2" "$base"
+    rm -rf "$1"
+    ln -s "$base/state" "$1"
+}
+
+# remove_fallback_state LINK: delete what link_fallback_state made for LINK, if anything.
+remove_fallback_state() {
+    if [[ -L "$1" ]]; then
+        rm -rf "$(dirname "$(readlink "$1")")"
+    fi
 }
 
 # --- MinIO -------------------------------------------------------------------------------
@@ -149,7 +188,7 @@ load_minio_credentials() {
             (
                 umask 077
                 printf 'MINIO_ROOT_USER=sohoa-local\nMINIO_ROOT_PASSWORD=%s\n' \
-                    "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$MINIO_CREDENTIALS"
+                    "$(random_secret)" >"$MINIO_CREDENTIALS"
             )
         fi
         # shellcheck source=/dev/null
@@ -256,13 +295,8 @@ locate_es() {
 prepare_es_dirs() {
     if [[ ! -L "$ES_LINK" ]] &&
         ! "${AS_ES[@]}" test -x "$SERVICES_DIR" -a -r "$ES_DIST/lib/elasticsearch-$ES_VERSION.jar"; then
-        local base
-        base="$ES_FALLBACK_ROOT/$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-12)"
         log "$ES_USER cannot read $REPO_ROOT: Elasticsearch runs from $ES_FALLBACK_ROOT"
-        mkdir -p "$base/state"
-        chmod 755 "$ES_FALLBACK_ROOT" "$base"
-        rm -rf "$ES_LINK"
-        ln -s "$base/state" "$ES_LINK"
+        link_fallback_state "$ES_LINK" "$ES_FALLBACK_ROOT"
     fi
     locate_es
     if [[ ! -f "$ES_HOME/lib/elasticsearch-$ES_VERSION.jar" ]]; then
@@ -334,44 +368,239 @@ start_es() {
     log "Elasticsearch up at $ES_URL (pid $(<"$ES_PID"), log ${ES_LOGS[1]})"
 }
 
+# --- PostgreSQL --------------------------------------------------------------------------
+
+# Sets PG_STATE (log, pid, credentials), PG_DATA (the cluster, which also holds the server's
+# unix socket) and friends: in the checkout, or, when .services/postgres is a link, in the
+# fallback dir it points to.
+locate_pg() {
+    if [[ -L "$PG_LINK" ]]; then
+        PG_STATE="$(readlink "$PG_LINK")"
+    else
+        PG_STATE="$PG_LINK"
+    fi
+    PG_DATA="$PG_STATE/data"
+    PG_PID="$PG_STATE/postgres.pid"
+    PG_LOG="$PG_STATE/postgres.log"
+    PG_CREDENTIALS="$PG_STATE/credentials"
+    PG_PID_PATTERN="-D $PG_DATA"
+    PG_ADDRESS="127.0.0.1:$PG_PORT"
+}
+
+# Sets PG_BIN: the binaries of the major version that made the cluster, else the newest
+# installed under /usr/lib/postgresql.
+find_pg_bin() {
+    local made_by=""
+    [[ -s "$PG_DATA/PG_VERSION" ]] && made_by="$(<"$PG_DATA/PG_VERSION")"
+    if [[ -n "$made_by" ]]; then
+        PG_BIN="/usr/lib/postgresql/$made_by/bin"
+        [[ -x "$PG_BIN/postgres" ]] ||
+            die "$PG_DATA was made by PostgreSQL $made_by, which is not installed (or run 'services.sh clean postgres')"
+        return
+    fi
+    PG_BIN="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin 2>/dev/null | sort -V | tail -n 1)"
+    [[ -n "$PG_BIN" && -x "$PG_BIN/initdb" ]] ||
+        die "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run scripts/bootstrap.sh system"
+}
+
+provision_pg() {
+    locate_pg
+    find_pg_bin
+    log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }') in $PG_BIN"
+}
+
+# As root the server and its admin commands run as PG_USER, which is also the cluster's
+# superuser (peer authentication over the unix socket); otherwise as the invoking user.
+AS_PG=()
+PG_SUPERUSER="$(id -un)"
+ensure_pg_user() {
+    [[ $EUID -eq 0 ]] || return 0
+    id -u "$PG_USER" >/dev/null 2>&1 ||
+        die "no system user $PG_USER: install Debian's postgresql (scripts/bootstrap.sh system)"
+    AS_PG=(setpriv "--reuid=$PG_USER" "--regid=$PG_USER" --init-groups --)
+    PG_SUPERUSER="$PG_USER"
+}
+
+# as_pg COMMAND...: COMMAND as the server's user, with none of the caller's PG* variables.
+as_pg() {
+    env -i PATH=/usr/bin:/bin HOME="$PG_STATE" LANG=C.UTF-8 "${AS_PG[@]}" "$@"
+}
+
+# The cluster stays in the checkout when PG_USER can reach it, else see link_fallback_state.
+prepare_pg_dirs() {
+    if [[ ! -L "$PG_LINK" ]] && ! as_pg test -x "$SERVICES_DIR"; then
+        [[ ! -e "$PG_LINK/data/PG_VERSION" ]] ||
+            die "$PG_USER cannot reach $PG_LINK/data any more: fix the permissions of $REPO_ROOT"
+        log "$PG_USER cannot reach $REPO_ROOT: PostgreSQL keeps its data in $PG_FALLBACK_ROOT"
+        link_fallback_state "$PG_LINK" "$PG_FALLBACK_ROOT"
+    fi
+    locate_pg
+    mkdir -p "$PG_DATA"
+    chmod 755 "$PG_STATE"
+    chmod 700 "$PG_DATA"
+    if [[ $EUID -eq 0 ]]; then
+        chown "$PG_USER:$PG_USER" "$PG_DATA"
+    fi
+}
+
+# initdb once. Only the superuser may use the socket (peer); every TCP login needs a password.
+init_pg() {
+    [[ -s "$PG_DATA/PG_VERSION" ]] && return
+    log "initialising a PostgreSQL cluster in $PG_DATA"
+    as_pg "$PG_BIN/initdb" -D "$PG_DATA" --username="$PG_SUPERUSER" --encoding=UTF8 \
+        --locale=C.UTF-8 --auth-local=peer --auth-host=scram-sha-256 \
+        >"$PG_STATE/initdb.log" 2>&1 || die_with_log "initdb failed" "$PG_STATE/initdb.log"
+    echo "include_if_exists = 'sohoa.conf'" >>"$PG_DATA/postgresql.conf"
+}
+
+write_pg_config() {
+    cat <<EOF_CONF
+# Written by scripts/services.sh on every start: edit the script, not this file.
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_DATA'
+password_encryption = 'scram-sha-256'
+logging_collector = off
+EOF_CONF
+}
+
+pg_healthy() {
+    "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -t 3
+}
+
+# Sets PG_PASSWORD: the saved one, else a new one (saved mode 600).
+load_pg_credentials() {
+    if [[ ! -s "$PG_CREDENTIALS" ]]; then
+        (umask 077 && printf 'PG_PASSWORD=%s\n' "$(random_secret)" >"$PG_CREDENTIALS")
+    fi
+    # shellcheck source=/dev/null
+    source "$PG_CREDENTIALS"
+    [[ "${PG_PASSWORD:-}" =~ ^[A-Za-z0-9]{16,}$ ]] ||
+        die "$PG_CREDENTIALS must set PG_PASSWORD to 16 or more letters and digits"
+}
+
+# The role (LOGIN, CREATEDB: the tests make a database per run) with the saved password, and
+# its database. Idempotent; the password goes through stdin, never a command line.
+ensure_pg_database() {
+    load_pg_credentials
+    if ! as_pg "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DATA" -p "$PG_PORT" \
+        -U "$PG_SUPERUSER" -d postgres >"$PG_STATE/provision.log" 2>&1 <<EOF_SQL; then
+SELECT 'CREATE ROLE $PG_ROLE' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PG_ROLE')\gexec
+ALTER ROLE $PG_ROLE WITH LOGIN CREATEDB NOSUPERUSER PASSWORD '$PG_PASSWORD';
+SELECT 'CREATE DATABASE $PG_DATABASE OWNER $PG_ROLE'
+    WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$PG_DATABASE')\gexec
+EOF_SQL
+        die_with_log "cannot create the role and database $PG_ROLE" "$PG_STATE/provision.log"
+    fi
+}
+
+start_pg() {
+    locate_pg
+    find_pg_bin
+    ensure_pg_user
+    if already_running PostgreSQL "$PG_PID" "$PG_PID_PATTERN" pg_healthy "$PG_ADDRESS" "$PG_LOG"; then
+        ensure_pg_database
+        return
+    fi
+    require_free_port "$PG_PORT" SOHOA_PG_PORT
+    prepare_pg_dirs
+    find_pg_bin
+    init_pg
+    write_pg_config >"$PG_DATA/sohoa.conf"
+    : >"$PG_LOG"
+    # As for MinIO: setsid, no inherited descriptors, the server outlives this script.
+    nohup setsid env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "${AS_PG[@]}" "$PG_BIN/postgres" \
+        -D "$PG_DATA" </dev/null >>"$PG_LOG" 2>&1 &
+    echo $! >"$PG_PID"
+    wait_healthy PostgreSQL "$PG_PID" "$PG_PID_PATTERN" pg_healthy "$PG_LOG"
+    ensure_pg_database
+    log "PostgreSQL up at $PG_ADDRESS, database $PG_DATABASE (pid $(<"$PG_PID"), log $PG_LOG)"
+}
+
 # --- commands ----------------------------------------------------------------------------
 
+ALL_SERVICES=(minio elasticsearch postgres)
+SELECTED=()
+
+# select_services NAME...: the services a command applies to (all when none is named).
+select_services() {
+    local name
+    SELECTED=("$@")
+    ((${#SELECTED[@]})) || SELECTED=("${ALL_SERVICES[@]}")
+    for name in "${SELECTED[@]}"; do
+        [[ " ${ALL_SERVICES[*]} " == *" $name "* ]] ||
+            die "unknown service '$name': choose from ${ALL_SERVICES[*]}"
+    done
+}
+
+selected() {
+    [[ " ${SELECTED[*]} " == *" $1 "* ]]
+}
+
+# The SOHOA_TEST_* settings of every service that has run here.
+live_env_lines() {
+    locate_es
+    locate_pg
+    if [[ -s "$MINIO_CREDENTIALS" ]]; then
+        # shellcheck source=/dev/null
+        source "$MINIO_CREDENTIALS"
+        echo "SOHOA_TEST_MINIO_ENDPOINT=127.0.0.1:$MINIO_PORT"
+        echo "SOHOA_TEST_MINIO_ACCESS_KEY=$MINIO_ROOT_USER"
+        echo "SOHOA_TEST_MINIO_SECRET_KEY=$MINIO_ROOT_PASSWORD"
+    fi
+    if [[ -d "$ES_STATE" ]]; then
+        echo "SOHOA_TEST_ES_URL=$ES_URL"
+    fi
+    if [[ -s "$PG_CREDENTIALS" ]]; then
+        # shellcheck source=/dev/null
+        source "$PG_CREDENTIALS"
+        echo "SOHOA_TEST_DATABASE_URL=postgresql+psycopg://$PG_ROLE:$PG_PASSWORD@$PG_ADDRESS/$PG_DATABASE"
+    fi
+}
+
+# Replaced, not written through: a worktree whose live.env links to another checkout's never
+# overwrites that one.
 write_live_env() {
     (
         umask 077
-        cat >"$LIVE_ENV" <<EOF
-SOHOA_TEST_MINIO_ENDPOINT=127.0.0.1:$MINIO_PORT
-SOHOA_TEST_MINIO_ACCESS_KEY=$MINIO_ROOT_USER
-SOHOA_TEST_MINIO_SECRET_KEY=$MINIO_ROOT_PASSWORD
-SOHOA_TEST_ES_URL=$ES_URL
-EOF
+        live_env_lines >"$LIVE_ENV.$$"
     )
+    mv -f "$LIVE_ENV.$$" "$LIVE_ENV"
 }
 
 cmd_provision() {
-    timed "provisioned MinIO" provision_minio
-    timed "provisioned Elasticsearch" provision_es
+    if selected minio; then timed "provisioned MinIO" provision_minio; fi
+    if selected elasticsearch; then timed "provisioned Elasticsearch" provision_es; fi
+    if selected postgres; then provision_pg; fi
 }
 
 cmd_start() {
-    # Traversable, so that ES_USER can use .services/elasticsearch; secrets in it are 0600.
+    # Traversable, so that ES_USER and PG_USER can use their dirs in it; secrets in it are 0600.
     mkdir -p "$SERVICES_DIR"
     chmod 755 "$SERVICES_DIR"
     require_command curl "run scripts/bootstrap.sh system"
     cmd_provision
-    timed "started MinIO" start_minio
-    timed "started Elasticsearch" start_es
-    # shellcheck source=/dev/null
-    source "$MINIO_CREDENTIALS"
+    if selected minio; then timed "started MinIO" start_minio; fi
+    if selected elasticsearch; then timed "started Elasticsearch" start_es; fi
+    if selected postgres; then timed "started PostgreSQL" start_pg; fi
     write_live_env
     log "live-test settings in $LIVE_ENV"
 }
 
 cmd_wait() {
     locate_es
-    wait_healthy MinIO "$MINIO_PID" "$MINIO_BIN" minio_healthy "$MINIO_LOG"
-    wait_healthy Elasticsearch "$ES_PID" "$ES_PID_PATTERN" es_healthy "${ES_LOGS[@]}"
-    log "MinIO and Elasticsearch are healthy"
+    locate_pg
+    if selected minio; then
+        wait_healthy MinIO "$MINIO_PID" "$MINIO_BIN" minio_healthy "$MINIO_LOG"
+    fi
+    if selected elasticsearch; then
+        wait_healthy Elasticsearch "$ES_PID" "$ES_PID_PATTERN" es_healthy "${ES_LOGS[@]}"
+    fi
+    if selected postgres; then
+        find_pg_bin
+        wait_healthy PostgreSQL "$PG_PID" "$PG_PID_PATTERN" pg_healthy "$PG_LOG"
+    fi
+    log "${SELECTED[*]}: healthy"
 }
 
 # service_status NAME PIDFILE PATTERN CHECK URL: one status line; false unless healthy.
@@ -390,24 +619,49 @@ service_status() {
 cmd_status() {
     local healthy=0
     locate_es
-    service_status MinIO "$MINIO_PID" "$MINIO_BIN" minio_healthy "$MINIO_URL" || healthy=1
-    service_status Elasticsearch "$ES_PID" "$ES_PID_PATTERN" es_healthy "$ES_URL" || healthy=1
+    locate_pg
+    if selected minio; then
+        service_status MinIO "$MINIO_PID" "$MINIO_BIN" minio_healthy "$MINIO_URL" || healthy=1
+    fi
+    if selected elasticsearch; then
+        service_status Elasticsearch "$ES_PID" "$ES_PID_PATTERN" es_healthy "$ES_URL" || healthy=1
+    fi
+    if selected postgres; then
+        find_pg_bin
+        service_status PostgreSQL "$PG_PID" "$PG_PID_PATTERN" pg_healthy \
+            "$PG_ADDRESS, database $PG_DATABASE" || healthy=1
+    fi
     return $healthy
 }
 
 cmd_stop() {
-    stop_pid MinIO "$MINIO_PID" "$MINIO_BIN"
     locate_es
-    stop_pid Elasticsearch "$ES_PID" "$ES_PID_PATTERN"
+    locate_pg
+    if selected minio; then stop_pid MinIO "$MINIO_PID" "$MINIO_BIN"; fi
+    if selected elasticsearch; then stop_pid Elasticsearch "$ES_PID" "$ES_PID_PATTERN"; fi
+    # SIGINT is PostgreSQL's fast shutdown: it does not wait for clients to disconnect.
+    if selected postgres; then stop_pid PostgreSQL "$PG_PID" "$PG_PID_PATTERN" INT; fi
 }
 
 cmd_clean() {
+    local everything=$(($# == 0))
     cmd_stop
-    if [[ -L "$ES_LINK" ]]; then
-        rm -rf "$(dirname "$(readlink "$ES_LINK")")"
+    if selected minio; then rm -rf "$MINIO_STATE"; fi
+    if selected elasticsearch; then
+        remove_fallback_state "$ES_LINK"
+        rm -rf "$ES_LINK"
     fi
-    rm -rf "$SERVICES_DIR"
-    log "removed service data ($SERVICES_DIR)"
+    if selected postgres; then
+        remove_fallback_state "$PG_LINK"
+        rm -rf "$PG_LINK"
+    fi
+    if ((everything)); then
+        rm -rf "$SERVICES_DIR"
+        log "removed service data ($SERVICES_DIR)"
+    else
+        if [[ -d "$SERVICES_DIR" ]]; then write_live_env; fi
+        log "removed the data of ${SELECTED[*]}"
+    fi
 }
 
 cmd_env() {
@@ -415,13 +669,16 @@ cmd_env() {
     sed 's/^/export /' "$LIVE_ENV"
 }
 
-case "${1:-}" in
+command="${1:-}"
+shift || true
+select_services "$@"
+case "$command" in
 provision) cmd_provision ;;
 start) cmd_start ;;
 wait) cmd_wait ;;
 status) cmd_status ;;
 stop) cmd_stop ;;
 env) cmd_env ;;
-clean) cmd_clean ;;
-*) die "usage: $0 provision|start|wait|status|stop|env|clean" ;;
+clean) cmd_clean "$@" ;;
+*) die "usage: $0 provision|start|wait|status|stop|env|clean [minio|elasticsearch|postgres...]" ;;
 esac

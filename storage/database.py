@@ -52,15 +52,29 @@ def create_database_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def migrate(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` to ``revision`` (idempotent)."""
+@contextmanager
+def _alembic_config(url: str) -> Iterator[Config]:
+    """The migrations' configuration, with an engine on ``url`` for ``migrations/env.py``."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["engine"] = create_database_engine(url)
+    engine = create_database_engine(url)
+    config.attributes["engine"] = engine
     try:
-        command.upgrade(config, revision)
+        yield config
     finally:
-        config.attributes["engine"].dispose()
+        engine.dispose()
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision`` (idempotent)."""
+    with _alembic_config(url) as config:
+        command.upgrade(config, revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Take the database at ``url`` back to ``revision`` (``"base"``: none of the tables)."""
+    with _alembic_config(url) as config:
+        command.downgrade(config, revision)
 
 
 @cache

@@ -1,12 +1,14 @@
-"""Suite-wide fixtures: the live servers and one Prefect test server."""
+"""Suite-wide fixtures: the live servers, fresh databases and one Prefect test server."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.helpers import live_services
+from tests.helpers.databases import fresh_postgresql_database, fresh_sqlite_database
 from tests.helpers.prefect import use_offline_prefect
 
 # Before any test module imports Prefect.
@@ -23,6 +25,24 @@ def live_minio_overrides() -> dict[str, object]:
 def live_es_url() -> str:
     """Base URL of the live Elasticsearch (fails, never skips, when it is down)."""
     return live_services.elasticsearch_url()
+
+
+@pytest.fixture(scope="session")
+def live_postgresql_url() -> str:
+    """URL of the live PostgreSQL's sohoa database (fails, never skips, when it is down)."""
+    return live_services.postgresql_url()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.live)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database of each kind the app supports: a SQLite file, and a database of
+    its own on the live PostgreSQL (dropped afterwards). Not migrated."""
+    if request.param == "sqlite":
+        fresh = fresh_sqlite_database(tmp_path)
+    else:
+        fresh = fresh_postgresql_database(request.getfixturevalue("live_postgresql_url"))
+    with fresh as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

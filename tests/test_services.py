@@ -1,4 +1,5 @@
-"""The servers started by `make services` are real, reachable and the versions we pin."""
+"""The servers started by `make services` are real, reachable, the versions we pin, and
+configured as the script says."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import uuid
 import elasticsearch
 import pytest
 from elasticsearch import Elasticsearch
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 
 from sohoa.core.settings import load_settings
 from tests.helpers.live_services import minio_client
@@ -75,3 +78,46 @@ def test_elasticsearch_indexes_and_finds_a_document(live_es_url: str) -> None:
         assert [hit["_id"] for hit in hits] == ["1"]
     finally:
         es.indices.delete(index=index, ignore_unavailable=True)
+
+
+def test_postgresql_listens_on_loopback_and_its_role_may_create_databases_only(
+    live_postgresql_url: str,
+) -> None:
+    engine = create_engine(live_postgresql_url)
+    try:
+        with engine.connect() as connection:
+            settings = {
+                name: connection.execute(text(f"SHOW {name}")).scalar_one()
+                for name in ("listen_addresses", "server_encoding", "password_encryption")
+            }
+            role = connection.execute(
+                text(
+                    "SELECT current_user, rolcreatedb, rolsuper, rolcreaterole "
+                    "FROM pg_roles WHERE rolname = current_user"
+                )
+            ).one()
+            owner = connection.execute(
+                text(
+                    "SELECT pg_get_userbyid(datdba) FROM pg_database "
+                    "WHERE datname = current_database()"
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert settings == {
+        "listen_addresses": "127.0.0.1",
+        "server_encoding": "UTF8",
+        "password_encryption": "scram-sha-256",
+    }
+    assert tuple(role) == ("sohoa", True, False, False)
+    assert owner == "sohoa"
+
+
+def test_postgresql_refuses_a_wrong_password(live_postgresql_url: str) -> None:
+    wrong = make_url(live_postgresql_url).set(password="not-the-password")
+    engine = create_engine(wrong, connect_args={"connect_timeout": 5})
+    try:
+        with pytest.raises(OperationalError, match="password authentication failed"):
+            engine.connect()
+    finally:
+        engine.dispose()

@@ -3,8 +3,9 @@
 - ``pages``: page images to files, pasting, character error rate.
 - ``records``: records built for the storage contract, and indexing them.
 - ``backends``: a fresh object store or search index of a named backend.
-- ``live_services``: where the live MinIO and Elasticsearch are, their health,
-  clients, ``scripts/services.sh``, and removing what a test left on them.
+- ``live_services``: where the live MinIO, Elasticsearch and PostgreSQL are, their
+  health, clients, ``scripts/services.sh``, and removing what a test left on them.
+- ``databases``: a fresh relational database, a SQLite file or one on the live PostgreSQL.
 - ``demo_ingest``: the demo batch digitized into the live servers.
 - ``cli``: the installed ``sohoa`` command run as a user runs it.
 - ``prefect``: offline Prefect defaults and a throwaway Prefect home.

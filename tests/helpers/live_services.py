@@ -1,7 +1,7 @@
-"""Where the live MinIO and Elasticsearch servers are, for tests marked ``live``,
-and how to remove what a test left on them.
+"""Where the live MinIO, Elasticsearch and PostgreSQL servers are, for tests marked
+``live``, and how to remove what a test left on them.
 
-`make services` starts both on loopback and writes ``.services/live.env``; `make test`
+`make services` starts them on loopback and writes ``.services/live.env``; `make test`
 exports it. The ``SOHOA_TEST_*`` environment variables win over the file. A missing or
 unhealthy server fails the test with what to run; it is never skipped.
 """
@@ -14,14 +14,16 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 from elasticsearch import Elasticsearch
 from minio import Minio
 from minio.deleteobjects import DeleteObject
 
-from sohoa.core.settings import Settings
+from sohoa.core.settings import Settings, redact_url
 
 REPO = Path(__file__).resolve().parents[2]
 LIVE_ENV_FILE = REPO / ".services" / "live.env"
@@ -34,6 +36,7 @@ MINIO_ENDPOINT = "SOHOA_TEST_MINIO_ENDPOINT"
 MINIO_ACCESS_KEY = "SOHOA_TEST_MINIO_ACCESS_KEY"
 MINIO_SECRET_KEY = "SOHOA_TEST_MINIO_SECRET_KEY"
 ES_URL = "SOHOA_TEST_ES_URL"
+DATABASE_URL = "SOHOA_TEST_DATABASE_URL"
 
 _HINT = "Start the servers with `make services` (or run everything with `make test`)."
 
@@ -59,22 +62,29 @@ def _get(url: str) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
-def _wait_until_healthy(what: str, url: str, healthy_body: tuple[str, ...] = ()) -> None:
-    """Poll ``url`` for up to HEALTH_WAIT_SECONDS until it answers 200 (and, if given, its
-    JSON ``status`` is one of ``healthy_body``)."""
+def _wait_until(what: str, where: str, problem: Callable[[], str | None]) -> None:
+    """Call ``problem`` for up to HEALTH_WAIT_SECONDS until it finds none; then fail with it."""
     deadline = time.monotonic() + HEALTH_WAIT_SECONDS
-    problem = "no answer"
-    while True:
+    while (found := problem()) is not None:
+        if time.monotonic() >= deadline:
+            pytest.fail(f"{what} at {where} is not healthy ({found}). {_HINT}", pytrace=False)
+        time.sleep(0.5)
+
+
+def _wait_until_healthy(what: str, url: str, healthy_body: tuple[str, ...] = ()) -> None:
+    """Wait until ``url`` answers 200 (and, if given, its JSON ``status`` is one of
+    ``healthy_body``)."""
+
+    def problem() -> str | None:
         try:
             status, body = _get(url)
             if status == 200 and (not healthy_body or json.loads(body)["status"] in healthy_body):
-                return
-            problem = f"HTTP {status}: {body[:200]!r}"
+                return None
+            return f"HTTP {status}: {body[:200]!r}"
         except (OSError, ValueError, KeyError) as exc:
-            problem = str(exc)
-        if time.monotonic() >= deadline:
-            pytest.fail(f"{what} at {url} is not healthy ({problem}). {_HINT}", pytrace=False)
-        time.sleep(0.5)
+            return str(exc)
+
+    _wait_until(what, url, problem)
 
 
 def minio_settings_overrides() -> dict[str, object]:
@@ -108,6 +118,27 @@ def elasticsearch_url() -> str:
     _wait_until_healthy(
         "Elasticsearch", f"{url}/_cluster/health?timeout=2s", healthy_body=("green", "yellow")
     )
+    return url
+
+
+def postgresql_url() -> str:
+    """URL of the live PostgreSQL's ``sohoa`` database, as the ``sohoa`` role (which may
+    create databases)."""
+    url = _setting(DATABASE_URL)
+    engine = sqlalchemy.create_engine(url, connect_args={"connect_timeout": 2})
+
+    def problem() -> str | None:
+        try:
+            with engine.connect() as connection:
+                connection.execute(sqlalchemy.text("SELECT 1"))
+            return None
+        except sqlalchemy.exc.DBAPIError as exc:
+            return str(exc.orig).strip()
+
+    try:
+        _wait_until("PostgreSQL", redact_url(url), problem)
+    finally:
+        engine.dispose()
     return url
 
 
