@@ -1,6 +1,6 @@
 """The layers of sohoa, and a check that imports only run downward.
 
-    sohoa.core  ->  models  ->  pipeline, samples  ->  storage  ->  app  ->  flows  ->  web, cli, demo
+    sohoa.core -> models -> pipeline, samples -> storage -> app -> flows -> web, cli, demo
 
 A module may import its own layer and the layers to its left. Run with ``-s``
 to print the import graph between layers.

@@ -84,15 +84,7 @@ def test_two_process_workers_digitize_every_batch_exactly_once(sohoa_home: Path)
                 f"{BATCHES} batches in processed/",
                 logs,
             )
-            # the last runs report back to the server before their processes exit
-            _wait_for(
-                lambda: (
-                    sum(len(_FINISHED_RUN.findall(log.read_text())) for log in logs) >= BATCHES + 1
-                ),
-                120,
-                "every flow run process to exit cleanly",
-                logs,
-            )
+            _wait_for(lambda: _all_completed(logs), 120, "every batch run to complete", logs)
 
     assert sorted(p.name for p in (sohoa_home / "processed").iterdir()) == names
     assert not (sohoa_home / "quarantine").exists()
