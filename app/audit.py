@@ -51,7 +51,7 @@ class AuditFilter:
     until: datetime | None = None
 
 
-def _filtered(wanted: AuditFilter) -> Select[tuple[AuditEvent]]:
+def _filtered(wanted: AuditFilter) -> Select[AuditEvent]:
     query = select(AuditEvent)
     if wanted.username:
         query = query.where(AuditEvent.username == wanted.username)

@@ -43,9 +43,7 @@ def review_queue(
     waiting = [
         record
         for record in iter_records(backends.object_store())
-        if record.needs_review
-        and record.record_id not in confirmed
-        and who.sees_unit(record.unit)
+        if record.needs_review and record.record_id not in confirmed and who.sees_unit(record.unit)
     ]
     by_reason = Counter(reason_code(r) for record in waiting for r in record.review_reasons)
     if reason:
@@ -56,9 +54,10 @@ def review_queue(
 
 def confirm(session: Session, who: Principal, record_id: str, note: str = "") -> None:
     """Take the record out of the queue; confirming twice keeps the first."""
-    if session.scalar(
-        select(ReviewConfirmation).where(ReviewConfirmation.record_id == record_id)
-    ) is None:
+    if (
+        session.scalar(select(ReviewConfirmation).where(ReviewConfirmation.record_id == record_id))
+        is None
+    ):
         session.add(ReviewConfirmation(record_id=record_id, user_id=who.user_id, note=note))
         session.flush()
 
