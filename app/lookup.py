@@ -56,9 +56,9 @@ def exact_lookups(text: str) -> list[tuple[str, dict[str, str]]]:
     compact = re.sub(r"[\s.]", "", typed)
     lookups: list[tuple[str, dict[str, str]]] = []
     if _ID_NUMBER.fullmatch(compact):
-        lookups.append(("id_number", {"id_number": compact}))
+        lookups.append(("id_number", {"text": "", "id_number": compact}))
     if " " not in typed and _DOSSIER_CODE.fullmatch(typed):
-        lookups.append(("dossier_code", {"dossier_code": typed}))
+        lookups.append(("dossier_code", {"text": "", "dossier_code": typed}))
     if " " not in typed and _NUMBER_SYMBOL.fullmatch(typed):
         lookups.append(("number_symbol", {"text": f'"{typed}"'}))
     return lookups

@@ -23,6 +23,8 @@ from sohoa.web.security import CsrfRefused, Forbidden, NotSignedIn, secret_key
 from sohoa.web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
+# Every area's router; the manager pages will add theirs here.
+ROUTERS = (auth.router, api_records.router, api_admin.router, pages.router)
 
 
 def wants_html(request: Request) -> bool:
@@ -44,7 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.secret_key = secret_key(settings)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (auth.router, api_records.router, api_admin.router, pages.router):
+    for router in ROUTERS:
         app.include_router(router)
     _handle_errors(app)
     return app
