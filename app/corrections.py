@@ -88,7 +88,7 @@ def history(session: Session, record_id: str) -> list[tuple[MetadataEdit, str]]:
         .where(MetadataEdit.record_id == record_id)
         .order_by(MetadataEdit.at, MetadataEdit.id)
     )
-    return [(edit, username) for edit, username in rows.tuples()]
+    return [(edit, username) for edit, username in rows]
 
 
 def effective_metadata(session: Session, record: Record) -> list[EffectiveField]:

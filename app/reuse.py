@@ -41,4 +41,4 @@ def reuses_of(session: Session, record_id: str) -> list[tuple[ReuseAction, str]]
         .where(ReuseAction.record_id == record_id)
         .order_by(ReuseAction.at.desc(), ReuseAction.id.desc())
     )
-    return [(action, username) for action, username in rows.tuples()]
+    return [(action, username) for action, username in rows]

@@ -8,6 +8,7 @@ so these run on SQLite; the same tests take a PostgreSQL URL in SOHOA_DATABASE."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -99,13 +100,15 @@ def _records() -> list[tuple[Record, dict[str, str]]]:
     ]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    data_dir = tmp_path_factory.mktemp("web-site")
+@contextmanager
+def built_site(environment: dict[str, str]) -> Iterator[Site]:
+    """The records stored and indexed, the users created and the app built on
+    the backends ``environment`` names."""
     with pytest.MonkeyPatch.context() as patch:
         for variable in ("SOHOA_CONFIG", "SOHOA_STORAGE", "SOHOA_INDEX", "SOHOA_DATABASE"):
             patch.delenv(variable, raising=False)
-        patch.setenv("SOHOA_DATA_DIR", str(data_dir))
+        for variable, value in environment.items():
+            patch.setenv(variable, value)
         backends.reset()
         forget_engines()
         settings = backends.settings()
@@ -127,6 +130,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         finally:
             backends.reset()
             forget_engines()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The filesystem store, the SQLite index and a SQLite database."""
+    with built_site({"SOHOA_DATA_DIR": str(tmp_path_factory.mktemp("web-site"))}) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")
