@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -133,6 +133,9 @@ class SearchQuery(Frozen):
     unit: str | None = None
     dossier_code: str | None = None
     id_number: str | None = None
+    # "relevance" (BM25) or "date" (newest issue_date first, undated last);
+    # a query without words is always listed by date.
+    sort: Literal["relevance", "date"] = "relevance"
     limit: int = Field(default=10, ge=1, le=1000)
     offset: int = Field(default=0, ge=0)
 

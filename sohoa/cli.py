@@ -27,7 +27,7 @@ from rich.progress import (
 )
 
 from sohoa import __version__
-from sohoa.core.errors import SohoaError
+from sohoa.core.errors import InvalidRequest, SohoaError
 from sohoa.core.fsutil import private_by_default
 from sohoa.core.settings import load_settings
 from sohoa.flows import prefect_env
@@ -240,6 +240,65 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args.dir, as_json=args.json)
 
 
+def _new_password(args: argparse.Namespace) -> str:
+    """From stdin with --password-stdin (scripts), else asked twice at the terminal."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Again: ") != first:
+        raise InvalidRequest("The two passwords differ.")
+    return first
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from sohoa.app import accounts
+    from sohoa.storage.database import session_scope
+    from sohoa.storage.schema.accounts import Role
+
+    with session_scope(load_settings().database_url) as session:
+        if args.action == "add":
+            user = accounts.create_user(
+                session,
+                args.username,
+                _new_password(args),
+                Role(args.role),
+                unit=args.unit,
+                all_units=args.all_units,
+                display_name=args.name,
+            )
+        elif args.action == "disable":
+            user = accounts.set_disabled(session, args.username, not args.enable)
+        elif args.action == "reset":
+            user = accounts.reset_password(session, args.username, _new_password(args))
+        else:
+            user = accounts.find_user(session, args.username)
+            print(accounts.issue_token(session, user, args.token_name))
+            return 0
+        shown = {
+            "username": user.username,
+            "role": user.role,
+            "unit": user.unit,
+            "all_units": user.all_units,
+            "disabled": user.disabled,
+        }
+    if args.json:
+        _print_json(shown)
+    else:
+        console.print(f"{args.action}: {shown}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sohoa.web.app import create_app
+
+    uvicorn.run(create_app(load_settings()), host=args.host, port=args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sohoa", description=__doc__)
     parser.add_argument("--version", action="version", version=f"sohoa {__version__}")
@@ -290,6 +349,19 @@ def build_parser() -> argparse.ArgumentParser:
     samples.add_argument("--distort", action="store_true", help="skew, rotate, noise, blur")
     demo = command("demo", cmd_demo, "digitize a bundled sample batch and search it")
     demo.add_argument("--dir", type=Path, default=Path("demo"), help="demo inbox and data folder")
+    user = command("user", cmd_user, "add, disable or reset a web user; print an API token")
+    user.add_argument("action", choices=["add", "disable", "reset", "token"])
+    user.add_argument("username")
+    user.add_argument("--role", choices=["operator", "clerk", "manager", "admin"], default="clerk")
+    user.add_argument("--unit", default="", help="the unit whose records the user sees")
+    user.add_argument("--all-units", action="store_true", help="see every unit's records")
+    user.add_argument("--name", default="", help="display name")
+    user.add_argument("--enable", action="store_true", help="with disable: enable again")
+    user.add_argument("--token-name", default="cli", help="with token: what it is for")
+    user.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    serve = command("serve", cmd_serve, "the web app and REST API (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000)
     return parser
 
 

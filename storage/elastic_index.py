@@ -357,6 +357,8 @@ class ElasticsearchIndex:
         else:
             matching = {"bool": {"filter": filters, "must": [_best_page(terms)]}}
             order = [{"_score": "desc"}]
+            if query.sort == "date":
+                order = [{"issue_date": {"order": "desc", "missing": "_last"}}]
         with self._errors("search"):
             response = client.search(
                 index=self.alias,

@@ -17,7 +17,8 @@ contract suite in ``tests/contract`` checks them on each backend):
   equal scores) and its ``snippet`` is ``sohoa.core.text.snippet`` of that
   page's original text, so highlights keep their accents. Hits are ranked by
   BM25, ties broken by record_id; the order among different scores is
-  backend-specific, the set of hits is not.
+  backend-specific, the set of hits is not. With ``sort="date"`` the same
+  hits come newest issue_date first (undated last), then by record_id.
 * Filters apply to records: document_type, unit and dossier_code exact,
   id_number equal to any of ``Record.id_numbers()``, date_from/date_to
   inclusive on issue_date (a record without a date never passes a date

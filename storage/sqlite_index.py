@@ -367,6 +367,15 @@ class SqliteSearchIndex:
                 hits = [(row, row["preview_page"], 0.0) for row in rows]
                 listed = f"SELECT * FROM records r WHERE {where}"
                 counts = tx.execute(_facets_sql(listed) if filters else _ALL_FACETS_SQL, params)
+            elif query.sort == "date":
+                params["match"] = fts_match(terms)
+                rows = tx.execute(
+                    _MATCHED_BY_DATE_SQL.format(where=where),
+                    params | {"limit": query.limit, "offset": query.offset},
+                ).fetchall()
+                hits = [(row, *_best_page(tx, row["rid"], params["match"])) for row in rows]
+                matched = _MATCHED_SQL.format(where=where)
+                counts = tx.execute(_facets_sql(matched), params)
             else:
                 params["match"] = fts_match(terms)
                 hits = _ranked_hits(tx, where, params, query.offset + query.limit)[query.offset :]
@@ -394,6 +403,25 @@ _LISTING_SQL = f"""SELECT {_HIT_COLUMNS} FROM records r WHERE {{where}}
 _MATCHED_SQL = f"""SELECT * FROM records r
     WHERE r.rid IN (SELECT rowid >> {PAGE_BITS} FROM pages_fts WHERE pages_fts MATCH :match)
     AND {{where}}"""
+
+# Records with a matching page, newest issue_date first, undated last.
+_MATCHED_BY_DATE_SQL = f"""SELECT {_HIT_COLUMNS} FROM records r
+    WHERE r.rid IN (SELECT rowid >> {PAGE_BITS} FROM pages_fts WHERE pages_fts MATCH :match)
+    AND {{where}} ORDER BY r.issue_date DESC, r.record_id LIMIT :limit OFFSET :offset"""
+
+# One record's best matching page.
+_BEST_PAGE_SQL = """SELECT rowid, -bm25(pages_fts) AS score FROM pages_fts
+    WHERE pages_fts MATCH :match AND rowid BETWEEN :first AND :last
+    ORDER BY score DESC, rowid LIMIT 1"""
+
+
+def _best_page(conn: sqlite3.Connection, rid: int, match: str) -> tuple[int, float]:
+    first, last = _page_range(rid)
+    page_row_id, score = conn.execute(
+        _BEST_PAGE_SQL, {"match": match, "first": first, "last": last}
+    ).fetchone()
+    return page_row_id & MAX_PAGE_NUMBER, score
+
 
 # Matching pages of records passing the filters, best first; BM25 is only
 # computed for those pages. Ties go to the lower record_id, then page.

@@ -113,3 +113,8 @@ class PdfPasswordRequired(PopplerError):
 
 class OcrTimeout(ToolTimeout):
     """The OCR engine ran past its timeout on a page."""
+
+
+class InvalidRequest(SohoaError):
+    """What a person asked cannot be done as asked: a user name that does not
+    exist or already does, a short password, a field that cannot be corrected."""

@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     review_min_confidence: float = Field(default=60.0, ge=0, le=100)
     metadata_rules: Path | None = None
 
+    # The web app: signs session cookies (else a key generated once under data_dir).
+    secret_key: SecretStr = SecretStr("")
+    session_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60)
+    # Failed logins for one user name from one address before it must wait.
+    login_attempts: int = Field(default=5, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

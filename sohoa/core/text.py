@@ -7,6 +7,7 @@ highlighted at the same offsets in the original."""
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -45,13 +46,14 @@ def token_text(text: str) -> str:
 
 
 def snippet(text: str, query: str, width: int = 160) -> str:
-    """A window of ``text`` around the first query word, with every query word
+    """A window of ``text`` around the first query word, as HTML: the text is
+    escaped (OCR text may hold "<script>") and then every query word is
     wrapped in <mark>; the original accents are kept."""
     text = unicodedata.normalize("NFC", text)
     words = set(search_tokens(query))
     spans = [m.span() for m in _TOKEN.finditer(fold(text)) if m.group() in words]
     if not spans:
-        return " ".join(text[:width].split())
+        return html.escape(" ".join(text[:width].split()))
     start = max(0, spans[0][0] - width // 3)
     end = min(len(text), start + width)
     out: list[str] = []
@@ -59,9 +61,14 @@ def snippet(text: str, query: str, width: int = 160) -> str:
     for s, e in spans:
         if s < start or e > end:
             continue
-        out += [text[cursor:s], HIGHLIGHT_START, text[s:e], HIGHLIGHT_END]
+        out += [_escaped(text[cursor:s]), HIGHLIGHT_START, _escaped(text[s:e]), HIGHLIGHT_END]
         cursor = e
-    out.append(text[cursor:end])
+    out.append(_escaped(text[cursor:end]))
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""
     return prefix + " ".join("".join(out).split()) + suffix
+
+
+def _escaped(text: str) -> str:
+    # Whitespace is collapsed after marking; escaping adds none.
+    return html.escape(text)

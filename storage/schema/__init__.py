@@ -2,6 +2,6 @@
 on ``Base.metadata``, which the migrations are checked against."""
 
 from sohoa.storage.database import Base
-from sohoa.storage.schema import accounts
+from sohoa.storage.schema import accounts, review
 
-__all__ = ["Base", "accounts"]
+__all__ = ["Base", "accounts", "review"]

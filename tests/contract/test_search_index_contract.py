@@ -289,6 +289,18 @@ def test_listing_breaks_date_ties_by_record_id(search_index: SearchIndex) -> Non
     assert [h.record_id for h in hits] == sorted(r.record_id for r in same_day)
 
 
+def test_sort_by_date_orders_the_same_hits_newest_first(corpus: SearchIndex) -> None:
+    by_relevance = corpus.search(SearchQuery(text="nguyen"))
+    by_date = corpus.search(SearchQuery(text="nguyen", sort="date"))
+    assert [h.record_id for h in by_date.hits] == [ANH.record_id, BINH.record_id, UNDATED.record_id]
+    assert {h.record_id for h in by_date.hits} == {h.record_id for h in by_relevance.hits}
+    assert by_date.total == by_relevance.total and by_date.facets == by_relevance.facets
+    assert [h.page for h in by_date.hits] == [2, 2, 2]
+    assert all(h.score > 0 and "<mark>" in h.snippet for h in by_date.hits)
+    second = corpus.search(SearchQuery(text="nguyen", sort="date", limit=1, offset=1))
+    assert [h.record_id for h in second.hits] == [BINH.record_id]
+
+
 def test_paging(corpus: SearchIndex) -> None:
     listing = [corpus.search(SearchQuery(limit=3, offset=offset)) for offset in (0, 3, 4, 10)]
     assert [r.total for r in listing] == [4, 4, 4, 4]
@@ -459,3 +471,19 @@ def test_a_type_declared_by_an_office_is_filtered_and_faceted(search_index: Sear
         "giay_uy_quyen": 2,
         DocumentType.DECISION.value: 1,
     }
+
+
+def test_snippets_escape_html_in_ocr_text(search_index: SearchIndex) -> None:
+    hostile = make_record(
+        "hostile", ['Hồ sơ <script>alert("x")</script> của Phạm <b>Thị</b> & Dung <img src=x>']
+    )
+    load(search_index, hostile)
+    for text in ("pham thi dung", "script", ""):
+        [hit] = search(search_index, text).hits
+        markup_left = hit.snippet.replace("<mark>", "").replace("</mark>", "")
+        assert "<" not in markup_left and ">" not in markup_left, hit.snippet
+        assert "&lt;" in hit.snippet and "&gt;" in hit.snippet
+    [hit] = search(search_index, "pham thi dung").hits
+    assert "<mark>Phạm</mark> &lt;b&gt;<mark>Thị</mark>&lt;/b&gt; &amp; <mark>Dung</mark>" in (
+        hit.snippet
+    )
