@@ -20,6 +20,7 @@ from sohoa.app.archive import DossierOutputs
 from sohoa.core.errors import InboxError, RejectCode, RejectedInput
 from sohoa.core.settings import Settings
 from sohoa.models import BatchReport, FileOutcome, FileStatus
+from sohoa.models.batch import InboxStatus
 from sohoa.models.records import record_id_for
 from sohoa.pipeline import dossier as dossier_steps
 from sohoa.pipeline import inbox
@@ -96,6 +97,11 @@ def open_inbox(path: str, *, mark: bool) -> Path:
             )
         marker.write_text("This folder is a sohoa inbox.\n", encoding="utf-8")
     return inbox
+
+
+def inbox_status(folder: Path, settings: Settings) -> InboxStatus:
+    """Batches still waiting (and how long until a poll takes them) and loose files."""
+    return inbox.inbox_status(folder, settings.quiet_seconds)
 
 
 def plan_or_fail(batch: Path, folders: BatchFolders) -> inbox.BatchPlan | BatchReport:

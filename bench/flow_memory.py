@@ -76,7 +76,7 @@ def ingest(pages: int, workers: int, scratch: Path) -> dict[str, float]:
         peak_own, peak_tree = max(peak_own, own), max(peak_tree, tree)
         time.sleep(0.1)
     elapsed = time.perf_counter() - started
-    report = json.loads(child.stdout.read() if child.stdout else b"[]")
+    report = json.loads(child.stdout.read() if child.stdout else b"{}").get("batches", [])
     stored_pages = sum(r["pages"] for r in report)
     if child.returncode or stored_pages != pages:
         raise SystemExit(f"ingest of {pages} pages failed: exit {child.returncode}, {report}")

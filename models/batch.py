@@ -53,3 +53,26 @@ class BatchReport(BaseModel):
             or self.kept_in_inbox
             or any(f.status is FileStatus.QUARANTINED for f in self.files)
         )
+
+
+class WaitingBatch(BaseModel):
+    """A batch folder not taken yet, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    batch_id: str
+    reason: str
+    # Seconds until the quiet period ends and a poll takes it; None when it
+    # waits for something else (a copy in progress, an empty folder).
+    seconds_left: float | None = None
+
+
+class InboxStatus(BaseModel):
+    """What is left in the inbox after a run: batches still waiting, and files
+    dropped loose in the inbox itself, which no batch will ever take."""
+
+    model_config = ConfigDict(frozen=True)
+
+    inbox: str
+    waiting: tuple[WaitingBatch, ...] = ()
+    loose_files: tuple[str, ...] = ()

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sohoa.core.errors import InboxError
 from sohoa.core.fsutil import fsync_dir
+from sohoa.models.batch import InboxStatus, WaitingBatch
 
 READY_MARKER = "READY"
 MANIFEST_NAME = "manifest.csv"
@@ -159,6 +160,37 @@ def find_ready_batches(inbox: Path, quiet_seconds: float, now: float | None = No
         for batch in sorted(inbox.iterdir())
         if batch.is_dir() and not _is_hidden(batch.name) and is_ready(batch, quiet_seconds, now)
     ]
+
+
+def _why_waiting(batch: Path, quiet_seconds: float, now: float) -> WaitingBatch:
+    partial = next((path.name for path in _entries(batch) if _is_partial(path.name)), None)
+    if partial is not None:
+        return WaitingBatch(batch_id=batch.name, reason=f"a copy is in progress ({partial})")
+    if not any(_content_files(batch)):
+        return WaitingBatch(batch_id=batch.name, reason="the folder holds no document yet")
+    left = max(0.0, quiet_seconds - (now - newest_change(batch)))
+    return WaitingBatch(
+        batch_id=batch.name,
+        reason=f"quiet period: taken once nothing has changed for {quiet_seconds:g} s, "
+        f"or at once when a {READY_MARKER} file is added",
+        seconds_left=round(left, 1),
+    )
+
+
+def inbox_status(inbox: Path, quiet_seconds: float, now: float | None = None) -> InboxStatus:
+    """The batches not ready yet and the files lying loose in the inbox root."""
+    now = time.time() if now is None else now
+    waiting = []
+    loose = []
+    for entry in sorted(inbox.iterdir()):
+        if entry.name.startswith((".", "~$")):  # sohoa's own, hidden files, lock files
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            if not is_ready(entry, quiet_seconds, now):
+                waiting.append(_why_waiting(entry, quiet_seconds, now))
+        else:
+            loose.append(entry.name)
+    return InboxStatus(inbox=str(inbox), waiting=tuple(waiting), loose_files=tuple(loose))
 
 
 def plan_batch(batch: Path) -> BatchPlan:

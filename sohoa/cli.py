@@ -11,7 +11,8 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,12 +34,14 @@ from sohoa.core.settings import load_settings
 from sohoa.flows import prefect_env
 
 console = Console(stderr=True)
-# `ingest` finished, but a file was quarantined, a batch failed or waits for a later run.
+# `ingest` finished, but a file was quarantined, a batch failed or waits for a later run,
+# or files lie loose in the inbox.
 EXIT_NEEDS_ATTENTION = 7
 
 
-def _exit_code(reports: Sequence[Any]) -> int:
-    return EXIT_NEEDS_ATTENTION if any(r.needs_attention for r in reports) else 0
+def _exit_code(reports: Sequence[Any], status: Any = None) -> int:
+    loose = bool(status is not None and status.loose_files)
+    return EXIT_NEEDS_ATTENTION if loose or any(r.needs_attention for r in reports) else 0
 
 
 def _print_json(value: Any) -> None:
@@ -50,13 +53,29 @@ def _dump(model: Any) -> Any:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from sohoa.flows.digitize import PageProgress, add_progress_listener
     from sohoa.flows.inbox import poll_inbox
 
     if args.json:
         reports = poll_inbox(str(args.inbox), mark_inbox=True)
-        _print_json([_dump(r) for r in reports])
-        return _exit_code(reports)
+        status = _inbox_status(args.inbox)
+        _print_json({"batches": [_dump(r) for r in reports], **_dump(status)})
+        return _exit_code(reports, status)
+    with _page_progress():
+        reports = poll_inbox(str(args.inbox), mark_inbox=True)
+    for report in reports:
+        _print_batch(report)
+    if not reports:
+        console.print(f"No complete batch in {args.inbox}.")
+    status = _inbox_status(args.inbox)
+    _print_inbox_status(status)
+    return _exit_code(reports, status)
+
+
+@contextmanager
+def _page_progress() -> Iterator[None]:
+    """A bar that counts pages, names the batch in hand and shows an ETA."""
+    from sohoa.flows.digitize import PageProgress, add_progress_listener
+
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -77,12 +96,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 progress.advance(bar, update.count)
 
         add_progress_listener(on_progress)
-        reports = poll_inbox(str(args.inbox), mark_inbox=True)
-    for report in reports:
-        _print_batch(report)
-    if not reports:
-        console.print(f"No complete batch in {args.inbox}.")
-    return _exit_code(reports)
+        yield
+
+
+def _inbox_status(folder: Path) -> Any:
+    from sohoa.app import backends
+    from sohoa.app.intake import inbox_status
+
+    return inbox_status(folder.absolute(), backends.settings())
+
+
+def _print_inbox_status(status: Any) -> None:
+    for waiting in status.waiting:
+        when = "" if waiting.seconds_left is None else f", taken in {waiting.seconds_left:g} s"
+        print(f"{waiting.batch_id}: waiting ({waiting.reason}{when})")
+    if status.loose_files:
+        print(
+            f"{len(status.loose_files)} file(s) lie loose in the inbox; put each in a batch "
+            f"folder so that it is digitized: {', '.join(status.loose_files[:10])}"
+        )
 
 
 def _print_batch(report: Any) -> None:

@@ -39,7 +39,7 @@ def test_two_concurrent_ingests_store_each_record_exactly_once(sohoa_home: Path)
 
     for run, (_, stderr) in zip(runs, outputs, strict=True):
         assert run.returncode == 0, stderr.decode()[-3000:]
-    reports = [report for stdout, _ in outputs for report in json.loads(stdout)]
+    reports = [report for stdout, _ in outputs for report in json.loads(stdout)["batches"]]
     done = [r for r in reports if r["claimed_by"] is None]
     assert sorted(r["batch_id"] for r in done) == [f"batch-{n}" for n in range(4)]
     statuses = [f["status"] for r in done for f in r["files"]]

@@ -87,13 +87,15 @@ def test_ingest_json_and_no_error_lines(sohoa_home: Path) -> None:
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert "| ERROR" not in result.stderr and "Traceback" not in result.stderr
-    reports = json.loads(result.stdout)
+    reports = json.loads(result.stdout)["batches"]
     assert [len(r["records"]) for r in reports] == [2]
     assert all(f["status"] == "stored" and len(f["record_id"]) == 64 for f in reports[0]["files"])
 
     again = sohoa_home / "inbox" / "batch-2-again"
     write_batch(again, count=2, seed=5, formats=("png",))
-    rerun = json.loads(run_cli("ingest", str(sohoa_home / "inbox"), "--json", env=env).stdout)
+    rerun = json.loads(run_cli("ingest", str(sohoa_home / "inbox"), "--json", env=env).stdout)[
+        "batches"
+    ]
     assert [f["status"] for f in rerun[0]["files"]] == ["duplicate", "duplicate"]
     assert {f["duplicate_of"] for f in rerun[0]["files"]} == set(reports[0]["records"])
 
@@ -129,7 +131,7 @@ def test_killed_mid_batch_then_rerun_loses_nothing_and_duplicates_nothing(sohoa_
     result = run_cli("ingest", str(inbox), "--json", env={"SOHOA_DATA_DIR": str(data)})
 
     assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout)[0]
+    report = json.loads(result.stdout)["batches"][0]
     statuses = sorted(f["status"] for f in report["files"])
     assert statuses.count("duplicate") >= 1 and len(statuses) == 4
     manifests = list((data / "objects").glob("records/*/manifest.json"))
