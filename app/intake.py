@@ -99,6 +99,14 @@ def open_inbox(path: str, *, mark: bool) -> Path:
     return inbox
 
 
+def requeue(batch_id: str, inbox_dir: Path, settings: Settings) -> Path:
+    """A quarantined or failed batch back in the inbox as ``<batch>-retry``, READY."""
+    if Path(batch_id).name != batch_id or batch_id.startswith("."):
+        raise InboxError(f"{batch_id!r} is not a batch name (a folder name, no path).")
+    folders = BatchFolders.beside(inbox_dir, settings)
+    return inbox.requeue_batch(batch_id, folders.quarantine, folders.failed, inbox_dir)
+
+
 def inbox_status(folder: Path, settings: Settings) -> InboxStatus:
     """Batches still waiting (and how long until a poll takes them) and loose files."""
     return inbox.inbox_status(folder, settings.quiet_seconds)

@@ -330,6 +330,39 @@ def quarantine_file(path: Path, batch: Path, quarantine_root: Path, reason: str)
     return target
 
 
+def requeue_batch(batch_id: str, quarantine_root: Path, failed_root: Path, inbox: Path) -> Path:
+    """Put a batch's quarantined files, or its failed batch folder, back into the
+    inbox as a new batch marked READY, without the reason notes; the files that
+    are still bad are quarantined again when it runs.
+
+    Raises:
+        InboxError: when neither quarantine nor failed/ holds the batch.
+    """
+    candidates = (quarantine_root / batch_id, failed_root / batch_id)
+    sources = [folder for folder in candidates if folder.is_dir()]
+    if not sources:
+        raise InboxError(
+            f"Nothing to retry for batch {batch_id!r}: neither {quarantine_root} "
+            f"nor {failed_root} holds it."
+        )
+    # Filled out of sight (pollers skip dot folders), then renamed into place whole.
+    staging = inbox / f".sohoa-retry-{batch_id}"
+    for folder in sources:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not _is_reason_note(path):
+                move_durably(path, staging / path.parent.relative_to(folder))
+        shutil.rmtree(folder)
+    (staging / READY_MARKER).touch()
+    retry = _free_destination(inbox, f"{batch_id}-retry")
+    staging.rename(retry)
+    fsync_dir(inbox)
+    return retry
+
+
+def _is_reason_note(path: Path) -> bool:
+    return path.name == REASON_FILE or path.name.endswith(".reason.txt")
+
+
 def fail_batch(batch: Path, failed_root: Path, reason: str) -> Path:
     """Move a batch that cannot be processed to ``failed/`` with REASON.txt."""
     (batch / REASON_FILE).write_text(reason + "\n", encoding="utf-8")

@@ -106,6 +106,26 @@ def _inbox_status(folder: Path) -> Any:
     return inbox_status(folder.absolute(), backends.settings())
 
 
+def cmd_retry(args: argparse.Namespace) -> int:
+    from sohoa.app import backends
+    from sohoa.app.intake import open_inbox, requeue
+    from sohoa.flows.digitize import digitize_batch, task_runner_for
+
+    settings = backends.settings()
+    inbox = open_inbox(str(args.inbox), mark=False)
+    batch = requeue(args.batch, inbox, settings)
+    run_batch = digitize_batch.with_options(task_runner=task_runner_for(settings))
+    if args.json:
+        report = run_batch(str(batch))
+        _print_json(_dump(report))
+        return _exit_code([report])
+    print(f"{args.batch}: put back into the inbox as {batch.name}")
+    with _page_progress():
+        report = run_batch(str(batch))
+    _print_batch(report)
+    return _exit_code([report])
+
+
 def _print_inbox_status(status: Any) -> None:
     for waiting in status.waiting:
         when = "" if waiting.seconds_left is None else f", taken in {waiting.seconds_left:g} s"
@@ -349,6 +369,11 @@ def build_parser() -> argparse.ArgumentParser:
     watch = command("watch", cmd_watch, "keep polling the inbox")
     watch.add_argument("inbox", type=Path)
     watch.add_argument("--interval", type=float, default=None, help="seconds between polls")
+    retry = command(
+        "retry", cmd_retry, "put a batch's quarantined files (or a failed batch) back through"
+    )
+    retry.add_argument("batch", help="the batch folder name under quarantine/ or failed/")
+    retry.add_argument("inbox", type=Path, help="the inbox the batch came from")
     search = command("search", cmd_search, "search records (accents optional)")
     search.add_argument("query", nargs="?", default="")
     search.add_argument(

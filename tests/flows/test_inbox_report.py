@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from PIL import Image
+
+from sohoa.samples import write_batch
 from tests.helpers.cli import run_cli
 
 
@@ -28,3 +32,29 @@ def test_ingest_reports_waiting_batches_and_loose_files(sohoa_home: Path) -> Non
     assert "batch-still-copying: waiting (a copy is in progress (scan.pdf.part))" in as_text.stdout
     assert "dropped-here.jpg" in as_text.stdout
     assert (inbox / "dropped-here.jpg").exists()  # nothing moved
+
+
+@pytest.mark.ocr
+def test_retry_puts_quarantined_files_back_through_once_the_cause_is_fixed(
+    sohoa_home: Path,
+) -> None:
+    inbox = sohoa_home / "inbox"
+    batch = inbox / "b-small"
+    write_batch(batch, count=1, seed=71, formats=("png",))
+    Image.new("L", (40, 40), 255).save(batch / "thumbnail-scan.png")
+    env = {"SOHOA_DATA_DIR": str(sohoa_home / "data")}
+
+    first = json.loads(run_cli("ingest", str(inbox), "--json", env=env).stdout)["batches"][0]
+    quarantined = [f["file"] for f in first["files"] if f["status"] == "quarantined"]
+    assert quarantined == ["thumbnail-scan.png"]
+
+    # The operator lowers the size limit (the cause), then retries the batch.
+    fixed = env | {"SOHOA_MIN_IMAGE_SIDE": "32"}
+    retried = run_cli("retry", "b-small", str(inbox), "--json", env=fixed)
+
+    assert retried.returncode == 0, retried.stderr[-2000:]
+    report = json.loads(retried.stdout)
+    assert report["batch_id"] == "b-small-retry"
+    assert [f["status"] for f in report["files"]] == ["stored"]
+    assert not (sohoa_home / "quarantine" / "b-small").exists()
+    assert (sohoa_home / "processed" / "b-small-retry" / "thumbnail-scan.png").is_file()
