@@ -9,6 +9,7 @@
 #                       (a server that cannot start fails the run, saying why)
 #   make test-fast      pytest without the live and OCR-heavy tests (markers live, ocr, slow): < 2 min
 #   make bench          throughput, OCR accuracy, search, memory -> BENCHMARKS.md, bench/results.json
+#   make messages       compile the command line's Vietnamese catalogue (sohoa/core/locale)
 #   make clean          stop services, remove .venv and .services/ (tools/ stays: it is a cache)
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -25,7 +26,7 @@ PYTEST_ARGS ?=
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: help setup system venv demo services services-stop services-status lint pytest test test-fast bench clean
+.PHONY: help setup system venv demo services services-stop services-status lint pytest test test-fast bench clean messages
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -51,6 +52,9 @@ services-stop:
 
 services-status:
 	@scripts/services.sh status
+
+messages: venv
+	$(BIN)/pybabel compile -D sohoa -d sohoa/core/locale -l vi --statistics
 
 lint: venv
 	$(BIN)/ruff check .

@@ -52,8 +52,11 @@ def declared_document_type(code: str) -> str:
     return code
 
 
-def document_type_label(code: str) -> str:
-    """The type's label from the rules ("Quyết định"), or "" for a type they no
-    longer declare (a record keeps the code it was stored with)."""
+def document_type_label(code: str, language: str = "vi") -> str:
+    """The type's label from the rules ("Quyết định", or "Decision" in English),
+    or "" for a type they no longer declare (a record keeps the code it was
+    stored with)."""
     declared = metadata_rules().document_type(code)
-    return declared.label if declared else ""
+    if declared is None:
+        return ""
+    return declared.label_en if language == "en" else declared.label

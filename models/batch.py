@@ -55,13 +55,22 @@ class BatchReport(BaseModel):
         )
 
 
+class WaitCode(StrEnum):
+    COPYING = "copying"
+    EMPTY = "empty"
+    QUIET = "quiet"
+
+
 class WaitingBatch(BaseModel):
     """A batch folder not taken yet, and why."""
 
     model_config = ConfigDict(frozen=True)
 
     batch_id: str
+    code: WaitCode
     reason: str
+    # The file still being copied (COPYING)
+    partial_file: str = ""
     # Seconds until the quiet period ends and a poll takes it; None when it
     # waits for something else (a copy in progress, an empty folder).
     seconds_left: float | None = None

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sohoa.core.errors import InboxError
 from sohoa.core.fsutil import fsync_dir
-from sohoa.models.batch import InboxStatus, WaitingBatch
+from sohoa.models.batch import InboxStatus, WaitCode, WaitingBatch
 
 READY_MARKER = "READY"
 MANIFEST_NAME = "manifest.csv"
@@ -165,12 +165,20 @@ def find_ready_batches(inbox: Path, quiet_seconds: float, now: float | None = No
 def _why_waiting(batch: Path, quiet_seconds: float, now: float) -> WaitingBatch:
     partial = next((path.name for path in _entries(batch) if _is_partial(path.name)), None)
     if partial is not None:
-        return WaitingBatch(batch_id=batch.name, reason=f"a copy is in progress ({partial})")
+        return WaitingBatch(
+            batch_id=batch.name,
+            code=WaitCode.COPYING,
+            reason=f"a copy is in progress ({partial})",
+            partial_file=partial,
+        )
     if not any(_content_files(batch)):
-        return WaitingBatch(batch_id=batch.name, reason="the folder holds no document yet")
+        return WaitingBatch(
+            batch_id=batch.name, code=WaitCode.EMPTY, reason="the folder holds no document yet"
+        )
     left = max(0.0, quiet_seconds - (now - newest_change(batch)))
     return WaitingBatch(
         batch_id=batch.name,
+        code=WaitCode.QUIET,
         reason=f"quiet period: taken once nothing has changed for {quiet_seconds:g} s, "
         f"or at once when a {READY_MARKER} file is added",
         seconds_left=round(left, 1),

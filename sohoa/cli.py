@@ -28,20 +28,34 @@ from rich.progress import (
 )
 
 from sohoa import __version__
-from sohoa.core.errors import InvalidRequest, SohoaError
+from sohoa.core.errors import InvalidRequest, RejectCode, SohoaError
 from sohoa.core.fsutil import private_by_default
+from sohoa.core.i18n import N_, _, language
 from sohoa.core.settings import load_settings
 from sohoa.flows import prefect_env
 
 console = Console(stderr=True)
-# `ingest` finished, but a file was quarantined, a batch failed or waits for a later run,
-# or files lie loose in the inbox.
+# `ingest` finished, but a file was quarantined, a batch failed or waits for a later run.
 EXIT_NEEDS_ATTENTION = 7
 
+# What each quarantine code means, for the operator (the code itself is for machines).
+REJECT_TEXT = {
+    RejectCode.EMPTY: N_("empty file"),
+    RejectCode.TOO_LARGE: N_("file too large"),
+    RejectCode.UNSUPPORTED_TYPE: N_("not a scan format sohoa reads"),
+    RejectCode.CORRUPT: N_("damaged file"),
+    RejectCode.ENCRYPTED: N_("password-protected file"),
+    RejectCode.DECOMPRESSION_BOMB: N_("image too large to open safely"),
+    RejectCode.TOO_SMALL: N_("image too small to read"),
+    RejectCode.NOT_A_REGULAR_FILE: N_(
+        "not a regular file (a link, a device or a shared hard link)"
+    ),
+    RejectCode.PROCESSING_FAILED: N_("could not be processed"),
+}
 
-def _exit_code(reports: Sequence[Any], status: Any = None) -> int:
-    loose = bool(status is not None and status.loose_files)
-    return EXIT_NEEDS_ATTENTION if loose or any(r.needs_attention for r in reports) else 0
+
+def _exit_code(reports: Sequence[Any]) -> int:
+    return EXIT_NEEDS_ATTENTION if any(r.needs_attention for r in reports) else 0
 
 
 def _print_json(value: Any) -> None:
@@ -59,16 +73,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         reports = poll_inbox(str(args.inbox), mark_inbox=True)
         status = _inbox_status(args.inbox)
         _print_json({"batches": [_dump(r) for r in reports], **_dump(status)})
-        return _exit_code(reports, status)
+        return _exit_code(reports)
     with _page_progress():
         reports = poll_inbox(str(args.inbox), mark_inbox=True)
     for report in reports:
         _print_batch(report)
     if not reports:
-        console.print(f"No complete batch in {args.inbox}.")
+        console.print(_("No complete batch in {inbox}.").format(inbox=args.inbox))
     status = _inbox_status(args.inbox)
     _print_inbox_status(status)
-    return _exit_code(reports, status)
+    return _exit_code(reports)
 
 
 @contextmanager
@@ -80,12 +94,12 @@ def _page_progress() -> Iterator[None]:
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("pages"),
+        TextColumn(_("pages")),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,
     ) as progress:
-        bar = progress.add_task("starting", total=None)
+        bar = progress.add_task(_("starting"), total=None)
 
         def on_progress(update: PageProgress) -> None:
             if update.event == "batch":
@@ -106,6 +120,20 @@ def _inbox_status(folder: Path) -> Any:
     return inbox_status(folder.absolute(), backends.settings())
 
 
+def _wait_line(waiting: Any) -> str:
+    from sohoa.models.batch import WaitCode
+
+    if waiting.code == WaitCode.COPYING:
+        line = _("{batch}: waiting (a copy is in progress: {file})")
+    elif waiting.code == WaitCode.EMPTY:
+        line = _("{batch}: waiting (the folder holds no document yet)")
+    else:
+        line = _("{batch}: waiting (quiet period), taken in {seconds:g} s, or at once with READY")
+    return line.format(
+        batch=waiting.batch_id, file=waiting.partial_file, seconds=waiting.seconds_left
+    )
+
+
 def cmd_retry(args: argparse.Namespace) -> int:
     from sohoa.app import backends
     from sohoa.app.intake import open_inbox, requeue
@@ -119,7 +147,9 @@ def cmd_retry(args: argparse.Namespace) -> int:
         report = run_batch(str(batch))
         _print_json(_dump(report))
         return _exit_code([report])
-    print(f"{args.batch}: put back into the inbox as {batch.name}")
+    print(
+        _("{batch}: put back into the inbox as {retry}").format(batch=args.batch, retry=batch.name)
+    )
     with _page_progress():
         report = run_batch(str(batch))
     _print_batch(report)
@@ -128,47 +158,77 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 def _print_inbox_status(status: Any) -> None:
     for waiting in status.waiting:
-        when = "" if waiting.seconds_left is None else f", taken in {waiting.seconds_left:g} s"
-        print(f"{waiting.batch_id}: waiting ({waiting.reason}{when})")
+        print(_wait_line(waiting))
     if status.loose_files:
         print(
-            f"{len(status.loose_files)} file(s) lie loose in the inbox; put each in a batch "
-            f"folder so that it is digitized: {', '.join(status.loose_files[:10])}"
+            _(
+                "{count} file(s) lie loose in the inbox; put each in a batch folder so that "
+                "it is digitized: {files}"
+            ).format(count=len(status.loose_files), files=", ".join(status.loose_files[:10]))
         )
 
 
 def _print_batch(report: Any) -> None:
     counts = Counter(f.status.value for f in report.files)
     if report.claimed_by:
-        print(f"{report.batch_id}: left to {report.claimed_by}, which is digitizing it")
+        print(
+            _("{batch}: left to {owner}, which is digitizing it").format(
+                batch=report.batch_id, owner=report.claimed_by
+            )
+        )
         return
     if report.failed_reason:
-        print(f"{report.batch_id}: FAILED, moved to {report.destination}: {report.failed_reason}")
+        print(
+            _("{batch}: FAILED, moved to {destination}: {reason}").format(
+                batch=report.batch_id, destination=report.destination, reason=report.failed_reason
+            )
+        )
         return
     print(
-        f"{report.batch_id}: {len(report.records)} records, {report.pages} pages, "
-        f"{counts['duplicate']} duplicates, {counts['quarantined']} quarantined "
-        f"-> {report.destination}"
+        _(
+            "{batch}: {records} records, {pages} pages, {duplicates} duplicates, "
+            "{quarantined} quarantined -> {destination}"
+        ).format(
+            batch=report.batch_id,
+            records=len(report.records),
+            pages=report.pages,
+            duplicates=counts["duplicate"],
+            quarantined=counts["quarantined"],
+            destination=report.destination,
+        )
     )
     for outcome in report.files:
         if outcome.status.value == "quarantined":
             print(
-                f"  quarantined {outcome.file}: {outcome.reject_code}: {outcome.quarantine_reason}"
+                _("  quarantined {file}: {what} ({code}): {reason}").format(
+                    file=outcome.file,
+                    what=_(REJECT_TEXT.get(outcome.reject_code, outcome.reject_code)),
+                    code=outcome.reject_code,
+                    reason=outcome.quarantine_reason,
+                )
             )
     for kept in report.kept_in_inbox:
-        print(f"  kept in the inbox for the next run: {kept}")
+        print(_("  kept in the inbox for the next run: {dossier}").format(dossier=kept))
     for outcome in report.files:
         if outcome.status.value == "skipped":
-            print(f"  skipped {outcome.file}: {outcome.skip_reason}")
+            print(
+                _("  skipped {file}: {reason}").format(
+                    file=outcome.file, reason=outcome.skip_reason
+                )
+            )
     for warning in report.warnings:
-        print(f"  warning: {warning}")
+        print(_("  warning: {warning}").format(warning=warning))
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
     from sohoa.flows.inbox import poll_inbox
 
     interval = args.interval or load_settings().poll_seconds
-    console.print(f"Watching {args.inbox} every {interval:g} s (Ctrl-C to stop)")
+    console.print(
+        _("Watching {inbox} every {interval:g} s (Ctrl-C to stop)").format(
+            inbox=args.inbox, interval=interval
+        )
+    )
     while True:
         for report in poll_inbox(str(args.inbox), mark_inbox=True):
             _print_json(_dump(report)) if args.json else _print_batch(report)
@@ -193,7 +253,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(_dump(results))
         return 0
-    print(f"{results.total} record(s)")
+    print(_("{count} record(s)").format(count=results.total))
     for hit in results.hits:
         when = hit.issue_date.isoformat() if hit.issue_date else "-"
         print(
@@ -211,7 +271,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         _print_json(_dump(record))
         return 0
     print(f"record         {record.record_id}")
-    label = records.document_type_label(record.document_type)
+    label = records.document_type_label(record.document_type, language())
     print(f"type           {record.document_type}{f' ({label})' if label else ''}")
     print(f"dossier        {record.dossier_code or '-'}   batch {record.batch_id}")
     print(f"pdf            {records.object_link(record.searchable_pdf_key)}")
@@ -273,8 +333,8 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"deployments": names})
     else:
-        print("Deployed on the work pool 'sohoa': " + ", ".join(names))
-        print("Start a worker on each host: prefect worker start --pool sohoa")
+        print(_("Deployed on the work pool 'sohoa': {names}").format(names=", ".join(names)))
+        print(_("Start a worker on each host: prefect worker start --pool sohoa"))
     return 0
 
 

@@ -20,16 +20,17 @@ def test_ingest_reports_waiting_batches_and_loose_files(sohoa_home: Path) -> Non
     env = {"SOHOA_DATA_DIR": str(sohoa_home / "data"), "SOHOA_QUIET_SECONDS": "120"}
 
     as_json = run_cli("ingest", str(inbox), "--json", env=env)
-    as_text = run_cli("ingest", str(inbox), env=env)
+    as_text = run_cli("ingest", str(inbox), env=env | {"SOHOA_LANG": "vi"})
 
-    assert as_json.returncode == 7, as_json.stderr[-2000:]  # loose files need a person
+    assert as_json.returncode == 0, as_json.stderr[-2000:]  # reported; nothing was rejected
     report = json.loads(as_json.stdout)
     assert report["batches"] == []
     assert [w["batch_id"] for w in report["waiting"]] == ["batch-still-copying"]
     assert "scan.pdf.part" in report["waiting"][0]["reason"]
     assert report["loose_files"] == ["dropped-here.jpg"]
-    assert as_text.returncode == 7
-    assert "batch-still-copying: waiting (a copy is in progress (scan.pdf.part))" in as_text.stdout
+    assert as_text.returncode == 0
+    assert "batch-still-copying: đang chờ (tệp đang được sao chép: scan.pdf.part)" in as_text.stdout
+    assert "1 tệp nằm lẻ trong hộp thư đến" in as_text.stdout
     assert "dropped-here.jpg" in as_text.stdout
     assert (inbox / "dropped-here.jpg").exists()  # nothing moved
 

@@ -123,7 +123,7 @@ def test_pages_run_on_a_local_dask_cluster(sohoa_home: Path) -> None:
         result = subprocess.run(
             [SOHOA, "ingest", str(inbox), "--json"], env=env, capture_output=True, text=True
         )
-        assert result.returncode == 0, result.stderr[-3000:]
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
     assert len(executed) == 2 and all(count > 0 for count in executed.values()), executed
     records = list((sohoa_home / "data" / "objects" / RECORDS).iterdir())
