@@ -98,13 +98,14 @@ def match_candidates(session: Session, limit: int = 1000) -> list[MatchCandidate
         .where(RegisteredDossier.unit.in_(units), RegisteredDossier.first_digitized_on.is_(None))
     ):  # fmt: skip
         codes[unit][key] = code
-    rejected = set(
-        session.execute(
+    rejected = {
+        (record_id, key)
+        for record_id, key in session.execute(
             select(MatchConfirmation.record_id, MatchConfirmation.code_key).where(
                 ~MatchConfirmation.accepted
             )
-        ).tuples()
-    )
+        )
+    }
     found = []
     for record_id, record_code, unit, key in records:
         choices = codes.get(unit, {})
