@@ -1,7 +1,7 @@
 """Batch history, digitized records, register of received dossiers, match confirmations
 
-Revision ID: 0003_managers
-Revises: 0002_clerks
+Revision ID: 0004_managers
+Revises: 0003_review
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_managers"
-down_revision = "0002_clerks"
+revision = "0004_managers"
+down_revision = "0003_review"
 branch_labels = None
 depends_on = None
 
