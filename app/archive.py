@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sohoa.models import OriginalFile, PageRecord, Record
-from sohoa.models.records import FieldValue
+from sohoa.models.records import DossierCodeSource
 from sohoa.pipeline.inbox import DossierSpec
 from sohoa.pipeline.metadata import ExtractedMetadata
 from sohoa.pipeline.pages import ProcessedPage
@@ -87,10 +87,12 @@ def archive_dossier(
     store.put_file(pdf_key, outputs.searchable_pdf, "application/pdf")
     store.put_file(ocr_key, outputs.ocr_json, "application/json")
 
+    dossier_code, code_source = dossier_code_and_source(spec, outputs)
     record = Record(
         record_id=record_id,
         batch_id=batch_id,
-        dossier_code=spec.dossier_code or _first(outputs.metadata.fields, "dossier_code"),
+        dossier_code=dossier_code,
+        dossier_code_source=code_source,
         procedure=spec.procedure,
         unit=spec.unit,
         operator=spec.operator,
@@ -109,6 +111,16 @@ def archive_dossier(
     return record
 
 
-def _first(fields: dict[str, tuple[FieldValue, ...]], name: str) -> str:
-    values = fields.get(name, ())
-    return values[0].value if values else ""
+def dossier_code_and_source(
+    spec: DossierSpec, outputs: DossierOutputs
+) -> tuple[str, DossierCodeSource | None]:
+    """The batch manifest's code wins; else the code read from the pages, from
+    a QR code when one of them carries it (metadata prefers QR), else OCR."""
+    if spec.dossier_code:
+        return spec.dossier_code, DossierCodeSource.MANIFEST
+    found = outputs.metadata.fields.get("dossier_code", ())
+    if not found:
+        return "", None
+    code = found[0].value
+    in_qr = any(code in payload.upper() for page in outputs.pages for payload in page.qr_payloads)
+    return code, DossierCodeSource.QR if in_qr else DossierCodeSource.OCR

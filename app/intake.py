@@ -11,7 +11,8 @@ knows about Prefect.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,9 +251,16 @@ def close_batch(tally: BatchTally) -> BatchReport:
     return BatchReport(
         batch_id=plan.batch_id,
         destination=str(destination),
+        operator=_most_frequent(spec.operator for spec in plan.dossiers),
+        unit=_most_frequent(spec.unit for spec in plan.dossiers),
         files=tuple(tally.outcomes),
         records=tuple(tally.records),
         pages=tally.pages,
         warnings=plan.warnings,
         kept_in_inbox=tuple(tally.kept_in_inbox),
     )
+
+
+def _most_frequent(values: Iterable[str]) -> str:
+    counts = Counter(value for value in values if value)
+    return counts.most_common(1)[0][0] if counts else ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from prefect.client.schemas.objects import State, TaskRun
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from sohoa.app import backends, claims, intake
+from sohoa.app import backends, batch_history, claims, intake
 from sohoa.app.archive import DossierOutputs, archive_dossier
 from sohoa.core.errors import (
     ConfigurationError,
@@ -185,12 +186,18 @@ def digitize_batch(batch_path: str) -> BatchReport:
     batch = Path(batch_path).absolute()
     intake.open_inbox(str(batch.parent), mark=False)
     check_tools(settings)
+    started_at = datetime.now(UTC)
     with claims.claimed(batch) as claim:
         if claim is None:
             owner = claims.describe_owner(claims.claim_folder(batch))
             get_run_logger().info("Batch %s is being digitized by %s", batch.name, owner)
-            return BatchReport(batch_id=batch.name, destination=str(batch), claimed_by=owner)
-        return _digitize_claimed(batch, settings)
+            report = BatchReport(batch_id=batch.name, destination=str(batch), claimed_by=owner)
+        else:
+            report = _digitize_claimed(batch, settings)
+    batch_history.record_batch_run(
+        settings.database_url, report, started_at, datetime.now(UTC), settings.timezone
+    )
+    return report
 
 
 def _digitize_claimed(batch: Path, settings: Settings) -> BatchReport:
@@ -210,7 +217,7 @@ def _digitize_claimed(batch: Path, settings: Settings) -> BatchReport:
         queued = []
         for spec in plan.dossiers:
             dossier = intake.check_dossier(spec, tally, limits)
-            if dossier.sources and not _already_stored(dossier, tally):
+            if dossier.sources and not _already_stored(dossier, tally, settings):
                 queued.append(_queue_pages(dossier, work_root, tally))
         for item in queued:
             pages = _gather_pages(item, tally)
@@ -221,6 +228,7 @@ def _digitize_claimed(batch: Path, settings: Settings) -> BatchReport:
             )
             record = archive_dossier_task(item.record_id, plan.batch_id, item.dossier.spec, outputs)
             index_record_task(record)
+            _remember(record, settings)
             tally.stored(record.record_id, item.dossier.sources, len(pages))
     report = intake.close_batch(tally)
     logger.info(
@@ -235,7 +243,15 @@ def _digitize_claimed(batch: Path, settings: Settings) -> BatchReport:
     return report
 
 
-def _already_stored(dossier: intake.CheckedDossier, tally: intake.BatchTally) -> bool:
+def _remember(record: Record, settings: Settings) -> None:
+    """The record in the managers' figures (written by the flow, not a task:
+    the database is the flow host's)."""
+    batch_history.record_digitized(settings.database_url, record, settings.timezone)
+
+
+def _already_stored(
+    dossier: intake.CheckedDossier, tally: intake.BatchTally, settings: Settings
+) -> bool:
     """A dossier seen earlier in this batch, or stored by an earlier run (then
     indexed again, in case that run stopped before indexing it)."""
     record_id = dossier.record_id
@@ -245,6 +261,7 @@ def _already_stored(dossier: intake.CheckedDossier, tally: intake.BatchTally) ->
         if stored is None:
             return False
         index_record_task(stored)
+        _remember(stored, settings)
     tally.duplicates(record_id, dossier.sources)
     return True
 

@@ -5,6 +5,7 @@ from sohoa.models.batch import BatchReport, FileOutcome, FileStatus
 from sohoa.models.records import (
     DocumentType,
     DocumentTypeCode,
+    DossierCodeSource,
     FieldValue,
     OriginalFile,
     PageRecord,
@@ -19,6 +20,7 @@ __all__ = [
     "BatchReport",
     "DocumentType",
     "DocumentTypeCode",
+    "DossierCodeSource",
     "FieldValue",
     "FileOutcome",
     "FileStatus",

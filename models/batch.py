@@ -33,6 +33,9 @@ class BatchReport(BaseModel):
 
     batch_id: str
     destination: str
+    # From the manifest: the most frequent operator and unit of the batch's dossiers.
+    operator: str = ""
+    unit: str = ""
     files: tuple[FileOutcome, ...] = ()
     records: tuple[str, ...] = ()
     pages: int = 0

@@ -42,6 +42,14 @@ class DocumentType(StrEnum):
     UNKNOWN = "khong_xac_dinh"
 
 
+class DossierCodeSource(StrEnum):
+    """Where a record's dossier code came from."""
+
+    MANIFEST = "manifest"  # the batch's manifest.csv
+    QR = "qr"  # a QR code on the receipt
+    OCR = "ocr"  # read from the printed page
+
+
 class FieldValue(Frozen):
     """One extracted value, with where it was found and how sure we are."""
 
@@ -83,6 +91,8 @@ class Record(Frozen):
     record_id: str
     batch_id: str
     dossier_code: str = ""
+    # None for a record stored before sources were kept, or without a code.
+    dossier_code_source: DossierCodeSource | None = None
     procedure: str = ""
     unit: str = ""
     operator: str = ""

@@ -346,6 +346,67 @@ def cmd_samples(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_register_import(args: argparse.Namespace) -> int:
+    from sohoa.app.register import import_register_file
+
+    report = import_register_file(load_settings().database_url, args.file)
+    if args.json:
+        _print_json(dataclasses.asdict(report))
+    else:
+        print(f"{report.imported} dossiers imported, {report.bad_rows} bad rows not imported")
+        for error in report.errors:
+            print(f"  line {error.line}: {error.message}")
+    return 0 if not report.bad_rows else EXIT_NEEDS_ATTENTION
+
+
+def cmd_register_unmatched(args: argparse.Namespace) -> int:
+    from sohoa.app import matching
+    from sohoa.storage.database import session_scope
+
+    with session_scope(load_settings().database_url) as session:
+        found: dict[str, list[Any]] = {
+            "records_without_dossier": matching.unmatched_records(session, args.limit),
+            "dossiers_without_record": matching.unmatched_dossiers(session, limit=args.limit),
+            "candidates": matching.match_candidates(session, args.limit),
+        }
+    if args.json:
+        _print_json({k: [dataclasses.asdict(v) for v in vs] for k, vs in found.items()})
+        return 0
+    for name, values in found.items():
+        print(f"{name}: {len(values)}")
+        for value in values:
+            print("  " + "  ".join(str(v) for v in dataclasses.astuple(value)))
+    return 0
+
+
+def cmd_register_confirm(args: argparse.Namespace) -> int:
+    from sohoa.app import matching
+    from sohoa.app.register import dossier_code_key
+    from sohoa.storage.database import session_scope
+
+    with session_scope(load_settings().database_url) as session:
+        matching.confirm_match(
+            session, args.record, dossier_code_key(args.dossier), not args.reject, None
+        )
+    print(f"{args.record} {'is not' if args.reject else 'is'} dossier {args.dossier}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sohoa.app.monthly_report import write_report
+    from sohoa.storage.database import session_scope
+
+    settings = load_settings()
+    out_dir = args.out or settings.data_dir / "reports"
+    with session_scope(settings.database_url) as session:
+        report = write_report(session, args.month, out_dir, settings.timezone)
+    if args.json:
+        _print_json(report.as_json())
+    else:
+        print(f"{report.title}: {out_dir}/bao-cao-{args.month}.html and .pdf")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from sohoa.demo import run_demo
 
@@ -464,6 +525,28 @@ def build_parser() -> argparse.ArgumentParser:
     samples.add_argument("--count", type=int, default=10)
     samples.add_argument("--seed", type=int, default=1)
     samples.add_argument("--distort", action="store_true", help="skew, rotate, noise, blur")
+    register = sub.add_parser("register", help="the register of received dossiers")
+    register_sub = register.add_subparsers(dest="register_command", required=True)
+
+    def register_command(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
+        p = register_sub.add_parser(name, help=help_text)
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.set_defaults(handler=handler)
+        return p
+
+    register_command(
+        "import", cmd_register_import, "import the one-stop system's CSV or XLSX export"
+    ).add_argument("file", type=Path)
+    register_command(
+        "unmatched", cmd_register_unmatched, "records and dossiers without a match, near misses"
+    ).add_argument("--limit", type=int, default=100)
+    confirm = register_command("confirm", cmd_register_confirm, "confirm a near-miss match")
+    confirm.add_argument("record", help="record id")
+    confirm.add_argument("dossier", help="register dossier code")
+    confirm.add_argument("--reject", action="store_true", help="the record is not that dossier")
+    report = command("report", cmd_report, "the managers' monthly report (HTML and PDF)")
+    report.add_argument("--month", required=True, help="YYYY-MM")
+    report.add_argument("--out", type=Path, default=None, help="folder (default <data>/reports)")
     demo = command("demo", cmd_demo, "digitize a bundled sample batch and search it")
     demo.add_argument("--dir", type=Path, default=Path("demo"), help="demo inbox and data folder")
     user = command("user", cmd_user, "add, disable or reset a web user; print an API token")

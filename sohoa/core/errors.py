@@ -44,6 +44,13 @@ class InboxError(SohoaError):
     exit_code = 4
 
 
+class RegisterFileError(SohoaError):
+    """A register export that cannot be read at all (a missing column, not a
+    CSV or XLSX); bad rows are reported one by one instead."""
+
+    exit_code = 8
+
+
 class RejectedInput(SohoaError):
     """This file cannot be digitized; it goes to quarantine with ``reason``."""
 

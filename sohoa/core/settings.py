@@ -10,6 +10,7 @@ import tomllib
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,6 +62,17 @@ class Settings(BaseSettings):
     min_image_side: int = Field(default=64, ge=1)
     review_min_confidence: float = Field(default=60.0, ge=0, le=100)
     metadata_rules: Path | None = None
+    # The office's time zone: a record digitized at 23:30 UTC counts on the local day.
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Ho_Chi_Minh)") from exc
+        return value
 
     # The web app: signs session cookies (else a key generated once under data_dir).
     secret_key: SecretStr = SecretStr("")

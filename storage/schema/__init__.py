@@ -2,6 +2,6 @@
 on ``Base.metadata``, which the migrations are checked against."""
 
 from sohoa.storage.database import Base
-from sohoa.storage.schema import accounts, review
+from sohoa.storage.schema import accounts, register, review
 
-__all__ = ["Base", "accounts", "review"]
+__all__ = ["Base", "accounts", "register", "review"]

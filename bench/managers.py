@@ -1,0 +1,107 @@
+"""The managers' figures: `sohoa report` on a generated year (100,000 register
+dossiers, 8 units) on SQLite and on the live PostgreSQL, and the peak memory
+of `sohoa register import` over 500,000 CSV rows. Run alone:
+
+    .venv/bin/python bench/managers.py        -> bench/work/managers.json
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from sqlalchemy import create_engine, make_url, text  # noqa: E402
+
+from sohoa.app import register_samples  # noqa: E402
+
+WORK = REPO / "bench" / "work" / "managers"
+LIVE_ENV = REPO / ".services" / "live.env"
+
+
+def _sohoa(args: list[str], database_url: str) -> tuple[float, int]:
+    """Wall seconds and peak RSS (MiB) of one `sohoa` command in a fresh process."""
+    env = {**os.environ, "SOHOA_DATABASE": database_url, "SOHOA_DATA_DIR": str(WORK / "data"),
+           "PYTHONPATH": str(REPO)}  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "sohoa", *args], env=env, check=True,
+                   stdout=subprocess.DEVNULL)  # fmt: skip
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) // 1024
+
+
+def _postgresql_server() -> str:
+    for line in LIVE_ENV.read_text(encoding="utf-8").splitlines():
+        if line.startswith("SOHOA_TEST_DATABASE_URL="):
+            return line.split("=", 1)[1].strip()
+    return ""
+
+
+def report_timings(data: register_samples.GeneratedData, url: str, runs: int = 3) -> dict[str, Any]:
+    register_samples.write(url, data)
+    _sohoa(["report", "--month", "2024-12", "--out", str(WORK / "out")], url)  # warm-up
+    times = [
+        _sohoa(["report", "--month", "2024-12", "--out", str(WORK / "out")], url)[0]
+        for _ in range(runs)
+    ]
+    return {"runs_s": [round(t, 2) for t in times], "median_s": round(sorted(times)[runs // 2], 2)}
+
+
+def import_memory(rows: int = 500_000) -> dict[str, Any]:
+    path = WORK / "register-500k.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["Mã hồ sơ", "Thủ tục", "Đơn vị", "Ngày tiếp nhận", "Kênh", "Ngày trả kết quả"]
+        )
+        for n in range(rows):
+            day = f"{1 + n % 28:02d}/01/2024"
+            code = f"000.00.12.H29-240101-{n:07d}"
+            writer.writerow([code, "Khai sinh", "UBND phường Bến Nghé", day, "trực tuyến", ""])
+    url = f"sqlite:///{WORK / 'import.sqlite3'}"
+    seconds, peak = _sohoa(["register", "import", str(path)], url)
+    return {"rows": rows, "seconds": round(seconds, 1), "peak_rss_mib": peak}
+
+
+def main() -> None:
+    WORK.mkdir(parents=True, exist_ok=True)
+    for old in WORK.glob("*.sqlite3*"):
+        old.unlink()
+    data = register_samples.generate(100_000)
+    results: dict[str, Any] = {"dossiers": len(data.dossiers), "records": len(data.records)}
+    results["sqlite"] = report_timings(data, f"sqlite:///{WORK / 'report.sqlite3'}")
+    print("sqlite", results["sqlite"], flush=True)
+    server = _postgresql_server()
+    if server:
+        name = f"sohoa_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = make_url(server).set(database=name).render_as_string(hide_password=False)
+            results["postgresql"] = report_timings(data, url)
+            print("postgresql", results["postgresql"], flush=True)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    results["register_import"] = import_memory()
+    print("import", results["register_import"], flush=True)
+    results["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    (WORK.parent / "managers.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
