@@ -25,6 +25,7 @@ PYTEST_ARGS ?=
 # any other Prefect process a target starts.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export DO_NOT_TRACK ?= 1
 
 .PHONY: help setup system venv demo services services-stop services-status lint pytest test test-fast bench clean messages
 

@@ -12,6 +12,9 @@ DEFAULTS = {
     # Telemetry would try the network and log an ERROR line offline.
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+    # Prefect's client-side usage data (sent to a third party, and a notice on
+    # every new terminal); an office's records system sends nothing out.
+    "DO_NOT_TRACK": "1",
 }
 
 

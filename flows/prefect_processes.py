@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sohoa.core.errors import SohoaError
+from sohoa.flows import prefect_env
 
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 SERVER_START_SECONDS = 300.0  # 155 s seen on a shared 2-core machine under load
@@ -68,9 +69,9 @@ def prefect_server(home: Path, env: Mapping[str, str]) -> Iterator[str]:
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     server_env = {
+        **prefect_env.DEFAULTS,
         **env,
         "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_UI_ENABLED": "false",
     }
     server_env.pop("PREFECT_API_URL", None)
@@ -92,5 +93,5 @@ def process_worker(
     run it takes in a new process, at most ``limit`` at a time."""
     args = [PREFECT, "worker", "start", "--pool", pool, "--type", "process"]
     args += ["--name", name, "--limit", str(limit)]
-    with _child(args, env, log) as worker:
+    with _child(args, {**prefect_env.DEFAULTS, **env}, log) as worker:
         yield worker
