@@ -91,8 +91,11 @@ class Record(Frozen):
     record_id: str
     batch_id: str
     dossier_code: str = ""
-    # None for a record stored before sources were kept, or without a code.
-    dossier_code_source: DossierCodeSource | None = None
+    # None for a record stored before sources were kept, or without a code;
+    # left out of the JSON then, so that older manifests are written back unchanged.
+    dossier_code_source: DossierCodeSource | None = Field(
+        default=None, exclude_if=lambda source: source is None
+    )
     procedure: str = ""
     unit: str = ""
     operator: str = ""
