@@ -57,8 +57,11 @@ def _filtered(wanted: AuditFilter) -> Select[AuditEvent]:
         query = query.where(AuditEvent.username == wanted.username)
     if wanted.action:
         query = query.where(AuditEvent.action == wanted.action)
-    if wanted.record_id:
-        query = query.where(AuditEvent.record_id.startswith(wanted.record_id))
+    if wanted.record_id.strip():
+        # Record ids are lowercase hex; LIKE ignores case on SQLite but not on
+        # PostgreSQL, so the typed prefix is lowered, and % or _ match themselves.
+        prefix = wanted.record_id.strip().lower()
+        query = query.where(AuditEvent.record_id.startswith(prefix, autoescape=True))
     if wanted.since:
         query = query.where(AuditEvent.at >= wanted.since)
     if wanted.until:

@@ -1,9 +1,8 @@
-"""One site per test module: records of two units (one with HTML in its OCR
-text) in the filesystem store and SQLite index, a SQLite database with a user
-of every role, and the app built on them.
-
-PostgreSQL: the ``pg`` helper's ``database_url`` fixture is not on main yet,
-so these run on SQLite; the same tests take a PostgreSQL URL in SOHOA_DATABASE."""
+"""One site per test module and database: records of two units (one with HTML
+in its OCR text) in the filesystem store and SQLite index, a user of every
+role in a fresh SQLite database or a fresh database on the live PostgreSQL
+(``site`` is parametrized, the PostgreSQL half marked ``live``), and the app
+built on them."""
 
 from __future__ import annotations
 
@@ -21,6 +20,7 @@ from sohoa.models import DocumentType, Record
 from sohoa.storage.database import forget_engines, session_scope
 from sohoa.storage.schema.accounts import Role
 from sohoa.web.app import create_app
+from tests.helpers.databases import fresh_postgresql_database
 from tests.helpers.records import make_record
 from tests.helpers.web import PASSWORD, Account, store_record
 
@@ -132,10 +132,24 @@ def built_site(environment: dict[str, str]) -> Iterator[Site]:
             forget_engines()
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The filesystem store, the SQLite index and a SQLite database."""
-    with built_site({"SOHOA_DATA_DIR": str(tmp_path_factory.mktemp("web-site"))}) as built:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.live)]
+)
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """The filesystem store and the SQLite index, with accounts, audit, edits and
+    reuse in a SQLite file (the default) or in a fresh PostgreSQL database."""
+    environment = {"SOHOA_DATA_DIR": str(tmp_path_factory.mktemp("web-site"))}
+    if request.param == "sqlite":
+        with built_site(environment) as built:
+            yield built
+        return
+    server_url = request.getfixturevalue("live_postgresql_url")
+    with (
+        fresh_postgresql_database(server_url) as url,
+        built_site({**environment, "SOHOA_DATABASE": url}) as built,
+    ):
         yield built
 
 
