@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -150,5 +151,6 @@ def record_file_key(record: Record, kind: str, number: int = 1) -> tuple[str, st
     raise ObjectNotFound(f"Record {short} has no {kind} {number}.")
 
 
-def file_bytes(key: str) -> bytes:
-    return backends.object_store().get_bytes(key)
+def file_chunks(key: str) -> Generator[bytes, None, None]:
+    """The stored file in chunks; a missing one raises ``ObjectNotFound`` here, before any."""
+    return backends.object_store().read_chunks(key)

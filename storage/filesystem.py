@@ -26,17 +26,17 @@ import mimetypes
 import os
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from sohoa.core.errors import IntegrityError, ObjectNotFound, StorageError
 from sohoa.core.fsutil import fsync_dir
-from sohoa.storage.protocols import StoredObject
+from sohoa.storage.protocols import READ_CHUNK_BYTES, StoredObject
 
 SIDECAR_SUFFIX = ".sha256"
-_CHUNK = 1 << 20
+_CHUNK = READ_CHUNK_BYTES
 _LOCK_STRIPES = 64
 _WRITE_ATTEMPTS = 3
 
@@ -112,6 +112,12 @@ class FilesystemObjectStore:
             raise ObjectNotFound(f"No object {key!r} in {self.root}.") from exc
         except OSError as exc:
             raise StorageError(f"Cannot read object {key!r}: {exc}") from exc
+
+    def read_chunks(self, key: str) -> Generator[bytes, None, None]:
+        opened = self._open_recorded(key)
+        if opened is None:
+            raise ObjectNotFound(f"No object {key!r} in {self.root}.")
+        return _closing_chunks(opened[0], key)
 
     def download(self, key: str, path: Path) -> Path:
         """Copy the object to ``path`` atomically; the copy is checked against
@@ -269,6 +275,11 @@ def _write_temp(target: Path, chunks: Iterable[bytes]) -> tuple[Path, str, int]:
 
 def _read_chunks(source: BinaryIO) -> Iterator[bytes]:
     return iter(lambda: source.read(_CHUNK), b"")
+
+
+def _closing_chunks(source: BinaryIO, key: str) -> Generator[bytes, None, None]:
+    with source, _storage_errors(f"read {key!r}"):
+        yield from _read_chunks(source)
 
 
 def _hash_stream(source: BinaryIO) -> tuple[str, int]:

@@ -17,7 +17,7 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -38,14 +38,14 @@ from sohoa.core.errors import (
     StorageError,
 )
 from sohoa.core.settings import Settings
-from sohoa.storage.protocols import StoredObject
+from sohoa.storage.protocols import READ_CHUNK_BYTES, StoredObject
 
 log = logging.getLogger(__name__)
 
 SHA256_META = "sha256"
 SHA256_HEADER = "x-amz-meta-sha256"
 PART_SIZE = 16 * 1024 * 1024  # the client switches to multipart above this
-CHUNK_SIZE = 1024 * 1024
+CHUNK_SIZE = READ_CHUNK_BYTES
 _CREDENTIAL_CODES = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"}
 
 
@@ -276,6 +276,22 @@ class MinioObjectStore:
         buffer = io.BytesIO()
         self._stream(key, buffer.write)
         return buffer.getvalue()
+
+    def read_chunks(self, key: str) -> Generator[bytes, None, None]:
+        name, client = self._name(key), self._ready()
+        with self._errors(key):
+            response = client.get_object(self.bucket, name)
+        return self._closing_chunks(response, key)
+
+    def _closing_chunks(
+        self, response: urllib3.BaseHTTPResponse, key: str
+    ) -> Generator[bytes, None, None]:
+        try:
+            with self._errors(key):
+                yield from response.stream(CHUNK_SIZE)
+        finally:
+            response.close()
+            response.release_conn()
 
     def download(self, key: str, path: Path) -> Path:
         """Stream ``key`` to ``path`` (atomically); raises ``IntegrityError``

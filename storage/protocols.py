@@ -8,12 +8,15 @@ lazily from settings, never at import time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from sohoa.models import Record, SearchQuery, SearchResults
+
+# The largest chunk ``ObjectStore.read_chunks`` yields.
+READ_CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,12 @@ class ObjectStore(Protocol):
 
     def get_bytes(self, key: str) -> bytes:
         """Raises ``ObjectNotFound`` for a missing key."""
+
+    def read_chunks(self, key: str) -> Generator[bytes, None, None]:
+        """The object's bytes in chunks of at most ``READ_CHUNK_BYTES``, so a
+        large file is served with flat memory. The object is opened by the call:
+        a missing key raises ``ObjectNotFound`` there, before any chunk. The
+        object is closed when the iterator is exhausted or closed."""
 
     def download(self, key: str, path: Path) -> Path: ...
 

@@ -15,7 +15,7 @@ from sohoa.core.errors import IntegrityError, ObjectNotFound
 from sohoa.models import Record
 from sohoa.storage.keys import manifest_key
 from sohoa.storage.manifests import find_record_id, iter_records, load_record, save_record
-from sohoa.storage.protocols import ObjectStore, StoredObject
+from sohoa.storage.protocols import READ_CHUNK_BYTES, ObjectStore, StoredObject
 from tests.helpers.records import make_record
 
 PDF = "application/pdf"
@@ -183,6 +183,26 @@ def test_large_file(object_store: ObjectStore, tmp_path: Path) -> None:
     assert object_store.stat("originals/bi/big.tif") == stored
     assert object_store.verify("originals/bi/big.tif")
     assert sha256(copy.read_bytes()) == stored.sha256
+
+
+def test_read_chunks_streams_the_object_in_bounded_chunks(object_store: ObjectStore) -> None:
+    data = random.Random(7).randbytes(2 * READ_CHUNK_BYTES + 4321)
+    object_store.put_bytes("records/r1/searchable.pdf", data, PDF)
+    object_store.put_bytes("records/r1/empty.txt", b"", "text/plain")
+
+    chunks = list(object_store.read_chunks("records/r1/searchable.pdf"))
+
+    assert b"".join(chunks) == data
+    assert len(chunks) >= 3 and max(map(len, chunks)) <= READ_CHUNK_BYTES
+    assert b"".join(object_store.read_chunks("records/r1/empty.txt")) == b""
+    with pytest.raises(ObjectNotFound):
+        object_store.read_chunks("records/r2/searchable.pdf")  # raised by the call itself
+    # A reader that stops early (a client gone mid-download) leaves the store working.
+    for _ in range(12):
+        partial = object_store.read_chunks("records/r1/searchable.pdf")
+        assert len(next(partial)) > 0
+        partial.close()
+    assert object_store.get_bytes("records/r1/searchable.pdf") == data
 
 
 def test_concurrent_writers(object_store: ObjectStore) -> None:

@@ -1,13 +1,20 @@
 """Records stored whole (page images, thumbnails, searchable PDF, original,
 OCR JSON, manifest) and indexed, without running OCR; users of every role;
-and signing in to the web app as they do."""
+signing in to the web app as they do; and the app served by a real uvicorn."""
 
 from __future__ import annotations
 
 import io
 import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -112,3 +119,27 @@ def csrf_of(client: TestClient) -> str:
     """The session's CSRF token, read from a page's logout form."""
     page = client.get("/status")
     return page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+@contextmanager
+def serving(app: FastAPI, timeout: float = 20.0) -> Iterator[str]:
+    """``app`` served by uvicorn, as ``sohoa serve`` does, in a thread of this
+    process on a free 127.0.0.1 port; yields its base URL. Fails saying why
+    when the server does not start."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not start on 127.0.0.1:{port} in {timeout:.0f} s")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout)
+        listener.close()
