@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 from sqlalchemy.orm import Session
 
 from sohoa.app import audit, corrections, lookup, reuse, review
@@ -66,12 +66,16 @@ class SearchOut(BaseModel):
     facets: SearchFacets
 
 
+# A form's empty date input sends "date_from=": no date, not an error.
+OptionalDate = Annotated[date | None, BeforeValidator(lambda value: value or None)]
+
+
 def clerk_query(
     q: str = "",
     type: str = "",
     unit: str = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: OptionalDate = None,
+    date_to: OptionalDate = None,
     sort: Literal["relevance", "date"] = "relevance",
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,

@@ -140,6 +140,8 @@ def test_search_without_diacritics_exact_lookups_first_facets_and_sort(
     clerk = api("clerk_all")
     found = clerk.get("/api/search", params={"q": "nguyen van anh"}).json()
     assert found["total"] == 3
+    empty_dates = {"q": "nguyen van anh", "date_from": "", "date_to": ""}  # as a form sends them
+    assert clerk.get("/api/search", params=empty_dates).json()["total"] == 3
     assert found["facets"]["unit"] == {UNIT_A: 2, site.binh.unit: 1}
     by_id = clerk.get("/api/search", params={"q": "001085012345"}).json()
     assert by_id["hits"][0]["record_id"] == site.anh.record_id
