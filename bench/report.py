@@ -44,6 +44,11 @@ def render(results: dict[str, Any]) -> str:
         "`make services` when it is down); `.venv/bin/python bench/run.py --render-only` "
         "rewrites this file from `bench/results.json` without measuring.",
         "",
+        *(
+            line
+            for note in results.get("changed_after_run", ())
+            for line in (f"[*Changed after this run, separate check:* {note}]", "")
+        ),
         f"Machine: {machine['nproc']} cores, {machine['cpu_model']}, "
         f"{machine['memory_gib']} GiB; Linux {machine['kernel']}, Python {machine['python']}, "
         f"{machine['tesseract']}, OCRmyPDF {machine['ocrmypdf']}. Load average at start "
@@ -69,6 +74,8 @@ def render(results: dict[str, Any]) -> str:
         out += _realscans(results["realscans"])
     if "search" in results:
         out += _search(results["search"])
+    if "api_search" in results:
+        out += _api_search(results["api_search"], results.get("separate_runs", {}))
     if "memory" in results:
         out += _memory(results["memory"])
     out += ["", "## Method", "", *METHOD]
@@ -320,6 +327,44 @@ def _search(search: dict[str, Any]) -> list[str]:
         extra.append(f"Elasticsearch heap {heap['used_mb']} of {heap['max_mb']} MiB used")
     if extra:
         out += ["", "; ".join(extra) + " with every page indexed."]
+    return out
+
+
+def _api_search(found: dict[str, Any], separate_runs: dict[str, Any]) -> list[str]:
+    out = ["", "## Search through the REST API", ""]
+    run = separate_runs.get("api_search")
+    if run:
+        out += [
+            f"Measured by `{run['command']}` on {run['started_at']}, in "
+            f"{run['duration_seconds'] / 60:.1f} minutes, apart from the run above (load "
+            f"average {run['load_average'][0]} at start, {run['load_average'][1]} at end).",
+            "",
+        ]
+    backends = [b for b in ("sqlite", "elasticsearch") if b in found]
+    out += [
+        f"{found['pages']:,} pages ({found['records']:,} records) of the search section's "
+        "synthetic records, written straight to the index; each query a `GET /api/search` "
+        f"with a clerk's bearer token, over {found['transport']}. "
+        f"{found['repetitions']} timed rounds of the {len(found['queries'])}-query mix after "
+        "warm-up; each answer includes the exact lookups the search box adds, the facets, "
+        "and the audit event it writes (SQLite database).",
+        "",
+    ]
+    rows = [[b, found[b]["requests"], found[b]["p50_ms"], found[b]["p95_ms"]] for b in backends]
+    out += _table(["backend", "requests", "p50 ms", "p95 ms"], rows)
+    out += ["", "Median latency (ms) per query, and matching records:", ""]
+    rows = [
+        [
+            f"`{name}`",
+            "`" + "&".join(f"{k}={v}" for k, v in params.items()) + "`" if params else "",
+            *(
+                f"{found[b]['per_query_p50_ms'][name]} ({found[b]['matches'][name]:,})"
+                for b in backends
+            ),
+        ]
+        for name, params in found["queries"].items()
+    ]
+    out += _table(["query", "parameters", *backends], rows)
     return out
 
 

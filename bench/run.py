@@ -5,9 +5,12 @@ Writes ``bench/results.json`` (every figure, machine-readable) and
 targets are met). ``--quick`` is a small smoke run for development, and
 ``--only SECTION`` runs one section alone (``--only realscans``: the real-scan
 evaluation, a few minutes); both write under ``bench/work/`` and leave the
-committed files alone.
+committed files alone, unless ``--only SECTION --merge``: then the section's
+figures replace its earlier ones in ``bench/results.json`` (marked with their
+own command and date) and BENCHMARKS.md is rendered again.
 
-    .venv/bin/python bench/run.py [--quick] [--runs 3] [--skip SECTION ...] [--only SECTION]
+    .venv/bin/python bench/run.py [--quick] [--runs 3] [--skip SECTION ...]
+                                  [--only SECTION [--merge]]
 """
 
 from __future__ import annotations
@@ -26,14 +29,24 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script: make the bench package importable
     sys.path.insert(0, str(REPO))
 
-from bench import accuracy, breakdown, realscans, report, services, throughput  # noqa: E402
+from bench import (  # noqa: E402
+    accuracy,
+    api_search,
+    breakdown,
+    realscans,
+    report,
+    services,
+    throughput,
+)
 from bench import memory as memory_bench  # noqa: E402
 from bench import search as search_bench  # noqa: E402
 from bench.corpus import build_corpus  # noqa: E402
 from bench.engines import ocrmypdf_version, run_program  # noqa: E402
 
 WORK = REPO / "bench" / "work"
-SECTIONS = ("throughput", "realscans", "search", "memory")
+SECTIONS = ("throughput", "realscans", "search", "api_search", "memory")
+# Sections' keys in the results, for --merge.
+SECTION_KEYS = {"api_search": ("api_search",)}
 SEARCH_SIZES = (10_000, 100_000)
 QUICK_SEARCH_SIZES = (1_000, 5_000)
 ACCURACY_SETS = ("clean", "skewed", "rotated", "noisy")
@@ -231,6 +244,11 @@ def main() -> int:
     parser.add_argument("--skip", nargs="*", default=[], choices=SECTIONS)
     parser.add_argument("--only", choices=SECTIONS, help="run this section alone")
     parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="with --only: put the section's figures into bench/results.json and BENCHMARKS.md",
+    )
+    parser.add_argument(
         "--render-only",
         action="store_true",
         help="rewrite BENCHMARKS.md and target notes from bench/results.json; measure nothing",
@@ -238,6 +256,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.render_only:
         return render_only(REPO / "bench" / "results.json", REPO / "BENCHMARKS.md")
+    if args.merge and args.only not in SECTION_KEYS:
+        parser.error(f"--merge needs --only with one of {', '.join(SECTION_KEYS)}")
     runs = args.runs or (1 if args.quick else 3)
     skip = set(SECTIONS) - {args.only} if args.only else set(args.skip)
     partial = args.quick or bool(args.only)
@@ -264,6 +284,13 @@ def main() -> int:
         results["search_p95_ms"] = search_bench.p95_table(search)
         results["index_pages_per_s"] = {b: r["index_pages_per_s"] for b, r in search.items()}
         results["rebuild_seconds"] = {b: r["rebuild_seconds"] for b, r in search.items()}
+    if "api_search" not in skip:
+        results["api_search"] = api_search.run_api_search(
+            WORK / "api_search",
+            services.elasticsearch_settings(log),
+            log,
+            pages=QUICK_SEARCH_SIZES[0] if args.quick else api_search.PAGES,
+        )
     if "memory" not in skip:
         results["memory"] = memory_bench.run_memory(WORK / "memory", log)
         results["peak_rss_mb"] = {
@@ -287,7 +314,30 @@ def main() -> int:
     log(f"wrote {out_json.relative_to(REPO)} and {out_md.relative_to(REPO)}")
     for name, target in results["targets"].items():
         log(f"target {name}: {'met' if target['met'] else 'MISSED'} ({target['target']})")
+    if args.merge and args.only:
+        merge_section(results, args.only, command)
     return 0
+
+
+def merge_section(section_results: dict[str, Any], section: str, command: str) -> None:
+    """The section's figures into bench/results.json, replacing its earlier
+    ones, with the command, date and machine load of their own run; then
+    BENCHMARKS.md again from the whole file."""
+    results_json = REPO / "bench" / "results.json"
+    results = json.loads(results_json.read_text(encoding="utf-8"))
+    for key in SECTION_KEYS[section]:
+        results[key] = section_results[key]
+    results.setdefault("separate_runs", {})[section] = {
+        "command": command + " --merge",
+        "started_at": section_results["started_at"],
+        "duration_seconds": section_results["duration_seconds"],
+        "load_average": [
+            section_results["machine"]["load_average_at_start"],
+            section_results["machine"]["load_average_at_end"],
+        ],
+    }
+    results_json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    render_only(results_json, REPO / "BENCHMARKS.md")
 
 
 if __name__ == "__main__":

@@ -219,13 +219,13 @@ def measure_latency(index: SearchIndex, queries: dict[str, SearchQuery]) -> Late
     every = sorted(s for values in samples.values() for s in values)
     return Latency(
         p50_ms=round(statistics.median(every), 2),
-        p95_ms=round(_percentile(every, 95), 2),
+        p95_ms=round(percentile(every, 95), 2),
         per_query_p50_ms={k: round(statistics.median(v), 2) for k, v in samples.items()},
         totals=totals,
     )
 
 
-def _percentile(sorted_values: list[float], percent: float) -> float:
+def percentile(sorted_values: list[float], percent: float) -> float:
     """Nearest-rank percentile."""
     rank = max(1, round(percent / 100.0 * len(sorted_values)))
     return sorted_values[min(rank, len(sorted_values)) - 1]
