@@ -79,6 +79,9 @@ def render(results: dict[str, Any]) -> str:
     if "memory" in results:
         out += _memory(results["memory"])
     out += ["", "## Method", "", *METHOD]
+    # Sections measured by scripts of their own and written by hand, kept verbatim.
+    for section in results.get("extra_sections", ()):
+        out += ["", section]
     return "\n".join(out) + "\n"
 
 
