@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sohoa.app.fault_points import pause_point
 from sohoa.models import OriginalFile, PageRecord, Record
 from sohoa.models.records import DossierCodeSource
 from sohoa.pipeline.inbox import DossierSpec
@@ -82,6 +83,7 @@ def archive_dossier(
             )
         )
 
+    pause_point("archive")  # test hook: originals and page images stored, no manifest yet
     pdf_key = keys.searchable_pdf_key(record_id)
     ocr_key = keys.ocr_key(record_id)
     store.put_file(pdf_key, outputs.searchable_pdf, "application/pdf")

@@ -22,6 +22,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from sohoa.app import backends, batch_history, claims, intake
 from sohoa.app.archive import DossierOutputs, archive_dossier
+from sohoa.app.fault_points import pause_point
 from sohoa.core.errors import (
     ConfigurationError,
     ObjectNotFound,
@@ -116,6 +117,7 @@ def digitize_page(source: SourceFile, page_index: int, out_dir: Path) -> Process
     rendered = render_page(
         source, page_index, settings.dpi, out_dir / "raster.tif", settings.ocr_timeout_seconds
     )
+    pause_point("ocr")  # test hook: the page rendered, its OCR not done
     try:
         return process_page(rendered.path, out_dir, intake.page_options(settings, rendered.dpi))
     finally:

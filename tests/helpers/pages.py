@@ -34,3 +34,18 @@ def character_error_rate(recognized: str, truth: str) -> float:
     """Edit distance over the truth's length, both normalized."""
     truth_n = normalize_text(truth)
     return Levenshtein.distance(normalize_text(recognized), truth_n) / max(1, len(truth_n))
+
+
+def small_scan(text: str, mode: str = "L", size: tuple[int, int] = (900, 240)) -> Image.Image:
+    """A small page (a strip of a scan at 300 DPI) with ``text`` in two lines of
+    DejaVu: Tesseract reads it in well under a second, so tests that only need
+    *a* good scan stay cheap. Different texts give different files."""
+    from PIL import ImageDraw, ImageFont
+
+    from sohoa.samples import FONT_DIR
+
+    image = Image.new(mode, size, "white")
+    font = ImageFont.truetype(str(FONT_DIR / "DejaVuSans.ttf"), 44)
+    ImageDraw.Draw(image).multiline_text((30, 40), text, fill="black", font=font, spacing=20)
+    image.info["dpi"] = (300, 300)
+    return image
