@@ -10,7 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.flows.conftest import sohoa_home
 from tests.helpers.forked_cli import CliForker
+
+__all__ = ["forked_cli", "sohoa_home"]  # sohoa_home: the flow tests' fresh data dir and inbox
 
 
 @pytest.fixture(scope="session")
