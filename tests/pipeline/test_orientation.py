@@ -42,7 +42,7 @@ def test_ascenders_and_accents_outweigh_descenders() -> None:
     points = ink_points(to_grayscale(render_page(0).image))
     upright, lines = line_asymmetry(points, 0.0)
     flipped, _ = line_asymmetry(points.turned_clockwise(180), 0.0)
-    assert lines >= 18  # of 24; a few lines have no ink outside their band
+    assert lines >= 19  # of 24, all counted today; the others have no ink outside their band
     assert upright > 0.3
     assert flipped < -0.3
 
