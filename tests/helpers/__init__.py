@@ -9,6 +9,8 @@
 - ``demo_ingest``: the demo batch digitized into the live servers.
 - ``cli``: the installed ``sohoa`` command run as a user runs it.
 - ``prefect``: offline Prefect defaults and a throwaway Prefect home.
+- ``forked_cli``: ``sohoa`` commands forked from one warm interpreter (fault trials).
+- ``faults``: after a fault, no process left and an archive whole (nothing lost or doubled).
 
 The generated scans themselves come from ``sohoa.samples``.
 """
