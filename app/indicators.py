@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -202,14 +202,15 @@ class _Sql:
         """The first day of ``day``'s period, as text YYYY-MM-DD (weeks start on Monday)."""
         if self.postgresql:
             return func.to_char(func.date_trunc(granularity.value, day), "YYYY-MM-DD")
+        # Dates are stored as YYYY-MM-DD text: cutting it is cheaper than strftime.
         if granularity is Granularity.DAY:
-            return func.strftime("%Y-%m-%d", day)
+            return func.substr(day, 1, 10)
         if granularity is Granularity.WEEK:
             return func.date(day, "weekday 0", "-6 days")
         if granularity is Granularity.MONTH:
-            return func.strftime("%Y-%m-01", day)
+            return func.substr(day, 1, 8).concat("01")
         if granularity is Granularity.YEAR:
-            return func.strftime("%Y-01-01", day)
+            return func.substr(day, 1, 5).concat("01-01")
         month = cast(func.strftime("%m", day), Integer)
         first_month = (month - 1) // 3 * 3 + 1
         return func.printf("%s-%02d-01", func.strftime("%Y", day), first_month)
@@ -223,6 +224,16 @@ class _Sql:
         if self.postgresql:
             return cast(func.timezone(self.timezone, instant), Date)
         return func.date(instant, f"{self.offset_minutes:+d} minutes")
+
+    def local_days(self, instant: Any, first: date, last: date) -> ColumnElement[bool]:
+        """``first <= local_day(instant) <= last`` as UTC instants (an index can serve it)."""
+        return and_(instant >= self._utc_midnight(first), instant < self._utc_midnight(last, 1))
+
+    def _utc_midnight(self, day: date, days_later: int = 0) -> datetime:
+        start = datetime.combine(day + timedelta(days=days_later), time())
+        if self.postgresql:
+            return start.replace(tzinfo=ZoneInfo(self.timezone)).astimezone(UTC)
+        return (start - timedelta(minutes=self.offset_minutes)).replace(tzinfo=UTC)
 
 
 def _group_expressions(
@@ -258,24 +269,18 @@ def _as_of(query: IndicatorQuery) -> Any:
 def _dossier_rows(session: Session, query: IndicatorQuery, sql: _Sql) -> list[dict[str, Any]]:
     dossier = RegisteredDossier
     as_of = _as_of(query)
-    age = sql.days_between(dossier.received_on, as_of)
     digitized = dossier.first_digitized_on <= as_of
     waiting = or_(dossier.first_digitized_on.is_(None), dossier.first_digitized_on > as_of)
     issued = and_(dossier.result_issued_on.is_not(None), dossier.result_issued_on <= as_of)
+
+    def aged(low: int, high: int | None) -> ColumnElement[bool]:
+        """Received between ``low`` and ``high`` days before ``as_of`` (date comparisons)."""
+        received = dossier.received_on
+        oldest = [received >= query.date_to - timedelta(days=high)] if high is not None else []
+        return and_(received <= query.date_to - timedelta(days=low), *oldest)
+
     backlog = [
-        func.sum(
-            case(
-                (
-                    and_(
-                        waiting,
-                        age >= low,
-                        *([age <= high] if high is not None else []),
-                    ),
-                    1,
-                ),
-                else_=0,
-            )
-        ).label(f"backlog_{label}")
+        func.sum(case((and_(waiting, aged(low, high)), 1), else_=0)).label(f"backlog_{label}")
         for label, low, high in BACKLOG_BUCKETS
     ]
     groups = _group_columns(query, sql, dossier.received_on, dossier.unit, dossier.procedure)
@@ -301,38 +306,46 @@ def _dossier_rows(session: Session, query: IndicatorQuery, sql: _Sql) -> list[di
 
 
 def _median_rows(session: Session, query: IndicatorQuery, sql: _Sql) -> list[dict[str, Any]]:
-    """Median days from receipt to the first digitized record, per group: the
-    middle one or two values by ROW_NUMBER and COUNT windows (no MEDIAN in SQLite)."""
+    """Median days from receipt to the first digitized record, per group: SQL
+    counts the dossiers of each (group, days), the middle one or two values are
+    read off those counts (no MEDIAN in SQLite; sorting every dossier is slower)."""
     dossier = RegisteredDossier
     groups = _group_columns(query, sql, dossier.received_on, dossier.unit, dossier.procedure)
-    partition = _group_expressions(query, sql, dossier.received_on, dossier.unit, dossier.procedure)
-    days = sql.days_between(dossier.received_on, dossier.first_digitized_on)
-    inner = select(
-        *groups,
-        days.label("days"),
-        func.row_number().over(partition_by=partition or None, order_by=days).label("position"),
-        func.count().over(partition_by=partition or None).label("total"),
-    )
-    inner = _filtered(
-        inner.where(
+    days = sql.days_between(dossier.received_on, dossier.first_digitized_on).label("days")
+    statement = (
+        select(*groups, days, func.count().label("dossiers"))
+        .where(
             dossier.first_digitized_on <= _as_of(query),
             dossier.received_on.between(query.date_from, query.date_to),
-        ),
-        query,
-        dossier.unit,
-        dossier.procedure,
+        )
+        .group_by(*groups, days)
     )
-    ranked = inner.subquery("ranked")
-    names = [ranked.c[name] for name in query.group_by]
-    middle = ranked.c.position.in_(
-        [(ranked.c.total + 1) // 2, (ranked.c.total + 2) // 2]
-    )  # one value for an odd count, the two middle ones for an even count
-    statement = (
-        select(*names, func.avg(cast(ranked.c.days, Integer) * 1.0).label("median"))
-        .where(middle)
-        .group_by(*names)
-    )
-    return [dict(row) for row in session.execute(statement).mappings()]
+    statement = _filtered(statement, query, dossier.unit, dossier.procedure)
+    counts: dict[tuple[Any, ...], list[tuple[int, int]]] = {}
+    for row in session.execute(statement):
+        *group, value, dossiers = row
+        counts.setdefault(tuple(group), []).append((int(value), int(dossiers)))
+    return [
+        {**dict(zip(query.group_by, group, strict=True)), "median": _median(values)}
+        for group, values in counts.items()
+    ]
+
+
+def _median(counted: list[tuple[int, int]]) -> float:
+    """The median of values given as (value, how many times)."""
+    ordered = sorted(counted)
+    total = sum(n for _, n in ordered)
+
+    def value_at(position: int) -> int:  # 1-based, in sorted order
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if seen >= position:
+                return value
+        raise ValueError(position)
+
+    # the middle value of an odd count, the mean of the two middle ones of an even count
+    return (value_at((total + 1) // 2) + value_at((total + 2) // 2)) / 2
 
 
 def _record_rows(session: Session, query: IndicatorQuery, sql: _Sql) -> list[dict[str, Any]]:
@@ -379,7 +392,7 @@ def _reuse_rows(session: Session, query: IndicatorQuery, sql: _Sql) -> list[dict
             func.count().label("reuse_actions"),
             func.count(func.distinct(reuse.new_dossier_code)).label("dossiers_served_by_reuse"),
         )
-        .where(day.between(query.date_from, query.date_to))
+        .where(sql.local_days(reuse.at, query.date_from, query.date_to))
         .group_by(*groups)
     )
     return _rows(session, _filtered(statement, query, reuse.unit, None))
@@ -392,7 +405,10 @@ def _lookup_rows(session: Session, query: IndicatorQuery, sql: _Sql) -> list[dic
     statement = (
         select(*groups, func.count().label("lookups"))
         .select_from(event.__table__.join(User.__table__, User.id == event.user_id))
-        .where(event.action.in_(LOOKUP_ACTIONS), day.between(query.date_from, query.date_to))
+        .where(
+            event.action.in_(LOOKUP_ACTIONS),
+            sql.local_days(event.at, query.date_from, query.date_to),
+        )
         .group_by(*groups)
     )
     return _rows(session, _filtered(statement, query, User.unit, None))

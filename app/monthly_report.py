@@ -7,7 +7,7 @@ figures."""
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -144,11 +144,13 @@ def build_report(session: Session, month: str, timezone: str) -> MonthlyReport:
     first, last = month_range(month)
     year_start = (first - timedelta(days=335)).replace(day=1)
     in_month = IndicatorQuery(first, last, timezone=timezone)
-    (summary,) = compute_indicators(session, in_month)
     trend = compute_indicators(
         session,
         IndicatorQuery(year_start, last, Granularity.MONTH, ("period",), timezone=timezone),
     )
+    # The trend's last month has the month's own range and as-of day: it is the summary.
+    this_month = [replace(row, period=None) for row in trend if row.period == first.isoformat()]
+    (summary,) = this_month or compute_indicators(session, in_month)
     units = compute_indicators(
         session, IndicatorQuery(first, last, group_by=("unit",), timezone=timezone)
     )

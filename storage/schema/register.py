@@ -80,8 +80,12 @@ class DigitizedRecord(Base):
     __tablename__ = "digitized_records"
     __table_args__ = (
         Index("ix_digitized_records_match_key", "match_key"),
-        Index("ix_digitized_records_digitized_on", "digitized_on"),
-    )
+        # Covers the indicators' scan of a date range (the table need not be read).
+        Index(
+            "ix_digitized_records_indicators",
+            "digitized_on", "unit", "procedure", "pages", "mean_ocr_confidence", "needs_review",
+        ),
+    )  # fmt: skip
 
     record_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     dossier_code: Mapped[str] = mapped_column(String(80), default="")
@@ -106,9 +110,13 @@ class RegisteredDossier(Base):
 
     __tablename__ = "register_dossiers"
     __table_args__ = (
-        Index("ix_register_dossiers_received_on", "received_on"),
         Index("ix_register_dossiers_unit", "unit"),
-    )
+        # Covers the indicators' scan of a date range (the table need not be read).
+        Index(
+            "ix_register_dossiers_indicators",
+            "received_on", "unit", "procedure", "first_digitized_on", "result_issued_on",
+        ),
+    )  # fmt: skip
 
     # The normalised dossier code (upper case, letters and digits only).
     code_key: Mapped[str] = mapped_column(String(80), primary_key=True)
