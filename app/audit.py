@@ -98,7 +98,7 @@ def csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
             [
                 event.at.isoformat(),
                 *(
-                    _inert(str(value))
+                    inert_cell(str(value))
                     for value in (
                         event.username,
                         event.action,
@@ -115,5 +115,6 @@ def csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def _inert(cell: str) -> str:
+def inert_cell(cell: str) -> str:
+    """The cell with a quote before what a spreadsheet would run as a formula."""
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell

@@ -51,7 +51,10 @@ def _record_without_dossier() -> object:
     return ~exists().where(RegisteredDossier.code_key == DigitizedRecord.match_key)
 
 
-def unmatched_records(session: Session, limit: int = 10_000) -> list[UnmatchedRecord]:
+def unmatched_records(
+    session: Session, limit: int = 10_000, unit: str | None = None
+) -> list[UnmatchedRecord]:
+    """Records whose dossier code is not in the register (of ``unit`` alone when given)."""
     statement = (
         select(
             DigitizedRecord.record_id,
@@ -63,13 +66,19 @@ def unmatched_records(session: Session, limit: int = 10_000) -> list[UnmatchedRe
         .order_by(DigitizedRecord.digitized_on, DigitizedRecord.record_id)
         .limit(limit)
     )
+    if unit is not None:
+        statement = statement.where(DigitizedRecord.unit == unit)
     return [UnmatchedRecord(*row) for row in session.execute(statement)]
 
 
 def unmatched_dossiers(
-    session: Session, received_until: date | None = None, limit: int = 10_000
+    session: Session,
+    received_until: date | None = None,
+    limit: int = 10_000,
+    unit: str | None = None,
 ) -> list[UnmatchedDossier]:
-    """Register dossiers no record is matched to (received by ``received_until``)."""
+    """Register dossiers no record is matched to (received by ``received_until``;
+    of ``unit`` alone when given)."""
     statement = select(
         RegisteredDossier.dossier_code,
         RegisteredDossier.unit,
@@ -78,19 +87,28 @@ def unmatched_dossiers(
     ).where(RegisteredDossier.first_digitized_on.is_(None))
     if received_until is not None:
         statement = statement.where(RegisteredDossier.received_on <= received_until)
+    if unit is not None:
+        statement = statement.where(RegisteredDossier.unit == unit)
     statement = statement.order_by(RegisteredDossier.received_on, RegisteredDossier.code_key)
     return [UnmatchedDossier(*row) for row in session.execute(statement.limit(limit))]
 
 
-def match_candidates(session: Session, limit: int = 1000) -> list[MatchCandidate]:
-    """Near misses: for each unmatched record with a code, the unmatched register
-    codes of its unit within MAX_EDITS edits, closest first; pairs a clerk
-    rejected are not offered again."""
-    records = session.execute(
-        select(DigitizedRecord.record_id, DigitizedRecord.dossier_code, DigitizedRecord.unit,
-               DigitizedRecord.match_key)
-        .where(DigitizedRecord.match_key != "", _record_without_dossier())  # type: ignore[arg-type]
-    ).all()  # fmt: skip
+def match_candidates(
+    session: Session, limit: int = 1000, unit: str | None = None
+) -> list[MatchCandidate]:
+    """Near misses: for each unmatched record with a code (of ``unit`` alone
+    when given), the unmatched register codes of its unit within MAX_EDITS
+    edits, closest first; pairs a clerk rejected are not offered again."""
+    wanted = select(
+        DigitizedRecord.record_id,
+        DigitizedRecord.dossier_code,
+        DigitizedRecord.unit,
+        DigitizedRecord.match_key,
+    )
+    wanted = wanted.where(DigitizedRecord.match_key != "", _record_without_dossier())  # type: ignore[arg-type]
+    if unit is not None:
+        wanted = wanted.where(DigitizedRecord.unit == unit)
+    records = session.execute(wanted).all()  # fmt: skip
     units = {unit for _, _, unit, _ in records}
     codes: dict[str, dict[str, str]] = defaultdict(dict)
     for key, code, unit in session.execute(

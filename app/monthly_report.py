@@ -7,6 +7,7 @@ figures."""
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from sohoa.app.indicators import (
 from sohoa.core.errors import ConfigurationError
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+MAX_LINE_LABELS = 16
 BACKLOG_LABELS = {
     "0_7": "0–7 ngày",
     "8_30": "8–30 ngày",
@@ -63,6 +65,71 @@ class Chart:
 
 
 @dataclass(frozen=True, slots=True)
+class ChartText:
+    """The charts' words (the report's Vietnamese; the dashboard passes its page's language)."""
+
+    rate_trend: str = "Tỷ lệ số hóa theo tháng"
+    rate_by_unit: str = "Tỷ lệ số hóa theo đơn vị"
+    backlog: str = "Hồ sơ tồn theo thời gian chờ (12 tháng)"
+    throughput: str = "Số trang số hóa theo người vận hành"
+    unknown_operator: str = "(không rõ)"
+    backlog_buckets: tuple[tuple[str, str], ...] = tuple(BACKLOG_LABELS.items())
+
+
+REPORT_TEXT = ChartText()
+
+
+def period_label(period: str, granularity: Granularity) -> str:
+    """A period's first day (YYYY-MM-DD) as a chart shows it: 31/12, 12/24, Q4/24, 2024."""
+    year, month, day = period.split("-")
+    if granularity is Granularity.YEAR:
+        return year
+    if granularity is Granularity.QUARTER:
+        return f"Q{(int(month) - 1) // 3 + 1}/{year[2:]}"
+    if granularity is Granularity.MONTH:
+        return f"{month}/{year[2:]}"
+    return f"{day}/{month}"
+
+
+def indicator_charts(
+    trend: Sequence[IndicatorRow],
+    units: Sequence[IndicatorRow],
+    backlog: dict[str, int],
+    operators: Sequence[OperatorThroughput],
+    granularity: Granularity = Granularity.MONTH,
+    text: ChartText = REPORT_TEXT,
+) -> tuple[Chart, ...]:
+    """The rate's trend by period, the rate per unit, the backlog by age and
+    pages per operator (the twelve busiest)."""
+    bucket_labels = dict(text.backlog_buckets)
+    return (
+        Chart(
+            text.rate_trend,
+            tuple(period_label(r.period, granularity) for r in trend if r.period),
+            tuple(r.digitization_rate or 0.0 for r in trend if r.period),
+            line=True,
+            percent=True,
+        ),
+        Chart(
+            text.rate_by_unit,
+            tuple(r.unit or "" for r in units),
+            tuple(r.digitization_rate or 0.0 for r in units),
+            percent=True,
+        ),
+        Chart(
+            text.backlog,
+            tuple(bucket_labels[k] for k in backlog),
+            tuple(float(v) for v in backlog.values()),
+        ),
+        Chart(
+            text.throughput,
+            tuple(o.operator or text.unknown_operator for o in operators[:12]),
+            tuple(float(o.pages) for o in operators[:12]),
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class MonthlyReport:
     month: str  # YYYY-MM
     summary: IndicatorRow
@@ -84,32 +151,7 @@ class MonthlyReport:
         return totals
 
     def charts(self) -> tuple[Chart, ...]:
-        backlog = self.backlog()
-        return (
-            Chart(
-                "Tỷ lệ số hóa theo tháng",
-                tuple(f"{r.period[5:7]}/{r.period[2:4]}" for r in self.trend if r.period),
-                tuple(r.digitization_rate or 0.0 for r in self.trend),
-                line=True,
-                percent=True,
-            ),
-            Chart(
-                "Tỷ lệ số hóa theo đơn vị",
-                tuple(r.unit or "" for r in self.units),
-                tuple(r.digitization_rate or 0.0 for r in self.units),
-                percent=True,
-            ),
-            Chart(
-                "Hồ sơ tồn theo thời gian chờ (12 tháng)",
-                tuple(BACKLOG_LABELS[k] for k in backlog),
-                tuple(float(v) for v in backlog.values()),
-            ),
-            Chart(
-                "Số trang số hóa theo người vận hành",
-                tuple(o.operator or "(không rõ)" for o in self.operators[:12]),
-                tuple(float(o.pages) for o in self.operators[:12]),
-            ),
-        )
+        return indicator_charts(self.trend, self.units, self.backlog(), self.operators)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -198,8 +240,13 @@ def chart_svg(chart: Chart, width: int = 640, height: int = 240) -> str:
         ]
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
         parts.append(f'<polyline fill="none" stroke="#1f6feb" stroke-width="2" points="{path}"/>')
-        for (x, y), label, value in zip(points, chart.labels, chart.values, strict=True):
+        every = -(-len(points) // MAX_LINE_LABELS)  # label every n-th point when crowded
+        for n, ((x, y), label, value) in enumerate(
+            zip(points, chart.labels, chart.values, strict=True)
+        ):
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1f6feb"/>')
+            if n % every:
+                continue
             parts.append(
                 f'<text x="{x:.1f}" y="{height - 10}" font-size="10" text-anchor="middle">'
                 f"{html.escape(label)}</text>"

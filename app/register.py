@@ -31,6 +31,9 @@ CHUNK_ROWS = 2000
 MAX_LISTED_ERRORS = 1000
 
 CHANNELS = ("online", "direct", "post")
+CSV_SUFFIXES = (".csv", ".txt")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+ALLOWED_SUFFIXES = CSV_SUFFIXES + XLSX_SUFFIXES
 
 # Header names as exported by one-stop systems, folded (no accents, lower case).
 _HEADERS: dict[str, tuple[str, ...]] = {
@@ -209,9 +212,9 @@ def _xlsx_lines(path: Path) -> Iterator[tuple[int, Sequence[object]]]:
 def register_lines(path: Path) -> Iterator[tuple[int, Sequence[object]]]:
     """(line number, cells) of a CSV (comma or semicolon, UTF-8) or XLSX file."""
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
+    if suffix in XLSX_SUFFIXES:
         return _xlsx_lines(path)
-    if suffix in (".csv", ".txt"):
+    if suffix in CSV_SUFFIXES:
         return _csv_lines(path)
     raise RegisterFileError(f"{path.name}: a register is a .csv or .xlsx file")
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, text
 
 from sohoa.app.register import dossier_code_key, refresh_first_digitized
 from sohoa.storage.database import create_database_engine, migrate, session_scope
@@ -189,6 +189,12 @@ def write(database_url: str, data: GeneratedData, chunk: int = 20_000) -> None:
                 table: Table = model.__table__
                 for offset in range(0, len(rows), chunk):
                     connection.execute(insert(table), rows[offset : offset + chunk])
+                if connection.dialect.name == "postgresql" and "id" in table.c and rows:
+                    # The rows brought their ids: the next row the app adds comes after them.
+                    connection.execute(
+                        text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), :last)"),
+                        {"last": max(row["id"] for row in rows)},
+                    )
     finally:
         engine.dispose()
     with session_scope(database_url) as session:

@@ -18,13 +18,13 @@ from sohoa import __version__
 from sohoa.core.errors import InvalidRequest, ObjectNotFound
 from sohoa.core.settings import Settings
 from sohoa.storage.database import migrate
-from sohoa.web import api_admin, api_records, auth, pages
+from sohoa.web import api_admin, api_records, auth, manager, pages
 from sohoa.web.security import CsrfRefused, Forbidden, NotSignedIn, secret_key
 from sohoa.web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
 # Every area's router; the manager pages will add theirs here.
-ROUTERS = (auth.router, api_records.router, api_admin.router, pages.router)
+ROUTERS = (auth.router, api_records.router, api_admin.router, pages.router, manager.router)
 
 
 def wants_html(request: Request) -> bool:

@@ -42,17 +42,17 @@ def _dossiers(url: str) -> dict[str, RegisteredDossier]:
 
 
 def test_a_vietnamese_csv_imports_its_good_rows_and_names_the_bad_lines(
-    sqlite_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
     path = tmp_path / "so-tiep-nhan.csv"
     path.write_text(VIETNAMESE_CSV, encoding="utf-8")
-    report = import_register_file(sqlite_url, path)
+    report = import_register_file(database_url, path)
     assert (report.imported, report.bad_rows) == (2, 4)
     assert [e.line for e in report.errors] == [4, 5, 6, 7]
     assert "no dossier code" in report.errors[0].message
     assert "channel 'fax'" in report.errors[2].message
     assert "before received" in report.errors[3].message
-    stored = _dossiers(sqlite_url)
+    stored = _dossiers(database_url)
     first = stored["000.00.12.H29-240115-0001"]
     assert (first.channel, first.received_on, first.result_issued_on) == (
         "online",
@@ -61,33 +61,33 @@ def test_a_vietnamese_csv_imports_its_good_rows_and_names_the_bad_lines(
     )
     assert stored["000.00.12.H29-240115-0002"].channel == "direct"
 
-    again = import_register_file(sqlite_url, path)  # idempotent
+    again = import_register_file(database_url, path)  # idempotent
     assert again.imported == 2
-    assert len(_dossiers(sqlite_url)) == 2
+    assert len(_dossiers(database_url)) == 2
 
 
-def test_an_english_xlsx_upserts_by_dossier_code(sqlite_url: str, tmp_path: Path) -> None:
+def test_an_english_xlsx_upserts_by_dossier_code(database_url: str, tmp_path: Path) -> None:
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(["Dossier code", "Procedure", "Unit", "Received date", "Channel", "Result issued"])
     sheet.append(["A-1", "Birth", "Ward 1", datetime(2024, 2, 1, 9, 30), "online", None])
     sheet.append(["A-2", "Birth", "Ward 1", date(2024, 2, 2), "post", date(2024, 2, 9)])
     workbook.save(tmp_path / "register.xlsx")
-    assert import_register_file(sqlite_url, tmp_path / "register.xlsx").imported == 2
+    assert import_register_file(database_url, tmp_path / "register.xlsx").imported == 2
     sheet["B2"] = "Marriage"  # the next export changes a dossier
     workbook.save(tmp_path / "register.xlsx")
-    import_register_file(sqlite_url, tmp_path / "register.xlsx")
-    stored = _dossiers(sqlite_url)
+    import_register_file(database_url, tmp_path / "register.xlsx")
+    stored = _dossiers(database_url)
     assert stored["A-1"].procedure == "Marriage"
     assert stored["A-1"].received_on == date(2024, 2, 1)
     assert len(stored) == 2
 
 
-def test_a_register_without_its_columns_is_refused(sqlite_url: str, tmp_path: Path) -> None:
+def test_a_register_without_its_columns_is_refused(database_url: str, tmp_path: Path) -> None:
     path = tmp_path / "other.csv"
     path.write_text("name,age\nx,1\n", encoding="utf-8")
     with pytest.raises(RegisterFileError, match="no column for dossier_code"):
-        import_register_file(sqlite_url, path)
+        import_register_file(database_url, path)
 
 
 def _record(record_id: str, code: str, source: DossierCodeSource | None) -> Record:
@@ -103,10 +103,12 @@ def _record(record_id: str, code: str, source: DossierCodeSource | None) -> Reco
     )  # fmt: skip
 
 
-def test_batch_runs_and_records_are_stored_once_per_record(sqlite_url: str, tmp_path: Path) -> None:
+def test_batch_runs_and_records_are_stored_once_per_record(
+    database_url: str, tmp_path: Path
+) -> None:
     path = tmp_path / "so.csv"
     path.write_text(VIETNAMESE_CSV, encoding="utf-8")
-    import_register_file(sqlite_url, path)
+    import_register_file(database_url, path)
     report = BatchReport(
         batch_id="2024-01-16-sang", destination="/processed/2024-01-16-sang", operator="lan",
         unit="UBND phường Bến Nghé", records=("r1",), pages=2,
@@ -118,12 +120,12 @@ def test_batch_runs_and_records_are_stored_once_per_record(sqlite_url: str, tmp_
     )  # fmt: skip
     started = datetime(2024, 1, 16, 19, 0, tzinfo=UTC)
     run_id = record_batch_run(
-        sqlite_url, report, started, datetime(2024, 1, 16, 19, 30, tzinfo=UTC), TZ
+        database_url, report, started, datetime(2024, 1, 16, 19, 30, tzinfo=UTC), TZ
     )
     record = _record("r1", "000.00.12.H29-240115-0001", DossierCodeSource.QR)
-    record_digitized(sqlite_url, record, TZ)
-    record_digitized(sqlite_url, record, TZ)  # the same record ingested again
-    with session_scope(sqlite_url) as session:
+    record_digitized(database_url, record, TZ)
+    record_digitized(database_url, record, TZ)  # the same record ingested again
+    with session_scope(database_url) as session:
         run = session.get_one(BatchRun, run_id)
         assert (run.files, run.quarantined_files, run.duration_seconds) == (2, 1, 1800.0)
         assert run.started_on == date(2024, 1, 17)  # 02:00 in Vietnam
@@ -141,21 +143,21 @@ def test_batch_runs_and_records_are_stored_once_per_record(sqlite_url: str, tmp_
 
 
 def test_a_near_miss_is_offered_and_a_confirmation_matches_it(
-    sqlite_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
     path = tmp_path / "so.csv"
     path.write_text(VIETNAMESE_CSV, encoding="utf-8")
-    import_register_file(sqlite_url, path)
+    import_register_file(database_url, path)
     misread = _record("r2", "000.00.12.H29-240115-0O02", DossierCodeSource.OCR)  # O for 0
-    record_digitized(sqlite_url, misread, TZ)
-    with session_scope(sqlite_url) as session:
+    record_digitized(database_url, misread, TZ)
+    with session_scope(database_url) as session:
         assert [r.record_id for r in matching.unmatched_records(session)] == ["r2"]
         assert len(matching.unmatched_dossiers(session)) == 2
         (candidate,) = [c for c in matching.match_candidates(session) if c.edits == 1]
         assert candidate.dossier_code == "000.00.12.H29-240115-0002"
         matching.confirm_match(session, "r2", candidate.code_key, True, None)
-    record_digitized(sqlite_url, misread, TZ)  # a re-ingest keeps the clerk's match
-    with session_scope(sqlite_url) as session:
+    record_digitized(database_url, misread, TZ)  # a re-ingest keeps the clerk's match
+    with session_scope(database_url) as session:
         assert matching.unmatched_records(session) == []
         assert [d.dossier_code for d in matching.unmatched_dossiers(session)] == [
             "000.00.12.H29-240115-0001"
