@@ -224,14 +224,14 @@ def summary_lines(report: MonthlyReport) -> list[tuple[str, str]]:
 
 
 def chart_svg(chart: Chart, width: int = 640, height: int = 240) -> str:
-    left, bottom, top = 150 if not chart.line else 40, 30, 20
+    left, bottom, top = 180 if not chart.line else 40, 30, 20  # bars: room for a unit's name
     plot_w, plot_h = width - left - 60, height - bottom - top
     peak = max(chart.values, default=0) or 1
     if chart.percent:
         peak = max(peak, 1.0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'role="img" aria-label="{html.escape(chart.title)}">'
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(chart.title)}">'
     ]
     if chart.line:
         step = plot_w / max(len(chart.values) - 1, 1)

@@ -154,7 +154,7 @@ def dashboard_page(
         "dashboard.html",
         user=who,
         board=board,
-        charts=[chart_svg(chart) for chart in board.charts(_chart_text(lang))],
+        charts=[(chart.title, chart_svg(chart)) for chart in board.charts(_chart_text(lang))],
         units=units,
         procedures=procedures,
         unit_locked=who.unit_scope is not None,
