@@ -1,6 +1,7 @@
 """The managers' figures: `sohoa report` on a generated year (100,000 register
 dossiers, 8 units) on SQLite and on the live PostgreSQL, and the peak memory
-of `sohoa register import` over 500,000 CSV rows. Run alone:
+of `sohoa register import` over 500,000 CSV rows. A section of `make bench`
+(`bench/run.py --only managers` runs it alone); or by itself:
 
     .venv/bin/python bench/managers.py        -> bench/work/managers.json
 """
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,14 +78,14 @@ def import_memory(rows: int = 500_000) -> dict[str, Any]:
     return {"rows": rows, "seconds": round(seconds, 1), "peak_rss_mib": peak}
 
 
-def main() -> None:
+def run_managers(log: Callable[[str], None] = print) -> dict[str, Any]:
     WORK.mkdir(parents=True, exist_ok=True)
     for old in WORK.glob("*.sqlite3*"):
         old.unlink()
     data = register_samples.generate(100_000)
     results: dict[str, Any] = {"dossiers": len(data.dossiers), "records": len(data.records)}
     results["sqlite"] = report_timings(data, f"sqlite:///{WORK / 'report.sqlite3'}")
-    print("sqlite", results["sqlite"], flush=True)
+    log(f"managers: sohoa report on SQLite {results['sqlite']}")
     server = _postgresql_server()
     if server:
         name = f"sohoa_bench_{uuid.uuid4().hex[:8]}"
@@ -93,13 +95,19 @@ def main() -> None:
         try:
             url = make_url(server).set(database=name).render_as_string(hide_password=False)
             results["postgresql"] = report_timings(data, url)
-            print("postgresql", results["postgresql"], flush=True)
+            log(f"managers: sohoa report on PostgreSQL {results['postgresql']}")
         finally:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
     results["register_import"] = import_memory()
-    print("import", results["register_import"], flush=True)
+    log(f"managers: register import {results['register_import']}")
     results["load_average"] = [round(x, 2) for x in os.getloadavg()]
+    return results
+
+
+def main() -> None:
+    results = run_managers()
     (WORK.parent / "managers.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
 
 

@@ -4,10 +4,12 @@ Writes ``bench/results.json`` (every figure, machine-readable) and
 ``BENCHMARKS.md`` (the same figures, the command, the machine and which
 targets are met). ``--quick`` is a small smoke run for development, and
 ``--only SECTION`` runs one section alone (``--only realscans``: the real-scan
-evaluation, a few minutes); both write under ``bench/work/`` and leave the
-committed files alone, unless ``--only SECTION --merge``: then the section's
-figures replace its earlier ones in ``bench/results.json`` (marked with their
-own command and date) and BENCHMARKS.md is rendered again.
+evaluation, a few minutes; ``--only managers``: `sohoa report` on a generated
+year on SQLite and PostgreSQL and a 500,000-row register import, ~10 minutes);
+both write under ``bench/work/`` and leave the committed files alone, unless
+``--only SECTION --merge``: then the section's figures replace its earlier ones
+in ``bench/results.json`` (marked with their own command and date) and
+BENCHMARKS.md is rendered again.
 
     .venv/bin/python bench/run.py [--quick] [--runs 3] [--skip SECTION ...]
                                   [--only SECTION [--merge]]
@@ -38,15 +40,16 @@ from bench import (  # noqa: E402
     services,
     throughput,
 )
+from bench import managers as managers_bench  # noqa: E402
 from bench import memory as memory_bench  # noqa: E402
 from bench import search as search_bench  # noqa: E402
 from bench.corpus import build_corpus  # noqa: E402
 from bench.engines import ocrmypdf_version, run_program  # noqa: E402
 
 WORK = REPO / "bench" / "work"
-SECTIONS = ("throughput", "realscans", "search", "api_search", "memory")
+SECTIONS = ("throughput", "realscans", "search", "api_search", "memory", "managers")
 # Sections' keys in the results, for --merge.
-SECTION_KEYS = {"api_search": ("api_search",)}
+SECTION_KEYS = {"api_search": ("api_search",), "managers": ("managers",)}
 SEARCH_SIZES = (10_000, 100_000)
 QUICK_SEARCH_SIZES = (1_000, 5_000)
 ACCURACY_SETS = ("clean", "skewed", "rotated", "noisy")
@@ -180,6 +183,17 @@ def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
         found["peak_rss_mb"] = _target(
             workers, "<= 1.5 GB per worker, flat in page count", not over and flat
         )
+    managers = results.get("managers")
+    if managers:
+        report_s = {
+            db: managers[db]["median_s"] for db in ("sqlite", "postgresql") if db in managers
+        }
+        found["managers_report_s"] = _target(
+            report_s,
+            "< 5 s on SQLite and PostgreSQL (100,000 dossiers)",
+            len(report_s) == 2 and all(s < 5 for s in report_s.values()),
+            "" if len(report_s) == 2 else "PostgreSQL not measured (no SOHOA_TEST_DATABASE_URL)",
+        )
     return found
 
 
@@ -301,6 +315,8 @@ def main() -> int:
         if "throughput" in results:
             ingest = results["throughput"]["ingest_cli"]["peak_rss_mb"]
             results["peak_rss_mb"][f"ingest_{results['throughput']['pages']}_pages"] = max(ingest)
+    if "managers" not in skip:
+        results["managers"] = managers_bench.run_managers(log)
     results["targets"] = targets(results)
     results["duration_seconds"] = round(time.perf_counter() - _started, 1)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -380,13 +380,14 @@ def cmd_register_unmatched(args: argparse.Namespace) -> int:
 
 
 def cmd_register_confirm(args: argparse.Namespace) -> int:
-    from sohoa.app import matching
+    from sohoa.app import accounts, matching
     from sohoa.app.register import dossier_code_key
     from sohoa.storage.database import session_scope
 
     with session_scope(load_settings().database_url) as session:
+        user_id = accounts.find_user(session, args.user).id if args.user else None
         matching.confirm_match(
-            session, args.record, dossier_code_key(args.dossier), not args.reject, None
+            session, args.record, dossier_code_key(args.dossier), not args.reject, user_id
         )
     print(f"{args.record} {'is not' if args.reject else 'is'} dossier {args.dossier}")
     return 0
@@ -544,6 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
     confirm.add_argument("record", help="record id")
     confirm.add_argument("dossier", help="register dossier code")
     confirm.add_argument("--reject", action="store_true", help="the record is not that dossier")
+    confirm.add_argument("--user", default="", help="the web user who decided (kept with it)")
     report = command("report", cmd_report, "the managers' monthly report (HTML and PDF)")
     report.add_argument("--month", required=True, help="YYYY-MM")
     report.add_argument("--out", type=Path, default=None, help="folder (default <data>/reports)")

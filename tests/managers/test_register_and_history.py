@@ -9,14 +9,22 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from sohoa.app import matching
+from sohoa.app import accounts, matching
 from sohoa.app.batch_history import record_batch_run, record_digitized
 from sohoa.app.register import import_register_file
+from sohoa.cli import main
 from sohoa.core.errors import RegisterFileError, RejectCode
 from sohoa.models import BatchReport, FileOutcome, FileStatus, OriginalFile, PageRecord, Record
 from sohoa.models.records import DossierCodeSource
 from sohoa.storage.database import session_scope
-from sohoa.storage.schema.register import BatchRun, BatchRunFile, DigitizedRecord, RegisteredDossier
+from sohoa.storage.schema.accounts import Role
+from sohoa.storage.schema.register import (
+    BatchRun,
+    BatchRunFile,
+    DigitizedRecord,
+    MatchConfirmation,
+    RegisteredDossier,
+)
 
 TZ = "Asia/Ho_Chi_Minh"
 HEADER = (
@@ -143,7 +151,7 @@ def test_batch_runs_and_records_are_stored_once_per_record(
 
 
 def test_a_near_miss_is_offered_and_a_confirmation_matches_it(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "so.csv"
     path.write_text(VIETNAMESE_CSV, encoding="utf-8")
@@ -155,7 +163,13 @@ def test_a_near_miss_is_offered_and_a_confirmation_matches_it(
         assert len(matching.unmatched_dossiers(session)) == 2
         (candidate,) = [c for c in matching.match_candidates(session) if c.edits == 1]
         assert candidate.dossier_code == "000.00.12.H29-240115-0002"
-        matching.confirm_match(session, "r2", candidate.code_key, True, None)
+        clerk_id = accounts.create_user(session, "clerk_x", "mật khẩu đủ dài 123", Role.CLERK).id
+    monkeypatch.setenv("SOHOA_DATABASE", database_url)
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "data"))
+    assert main(["register", "confirm", "r2", candidate.dossier_code, "--user", "clerk_x"]) == 0
+    with session_scope(database_url) as session:
+        decision = session.get_one(MatchConfirmation, ("r2", candidate.code_key))
+        assert decision.accepted and decision.user_id == clerk_id
     record_digitized(database_url, misread, TZ)  # a re-ingest keeps the clerk's match
     with session_scope(database_url) as session:
         assert matching.unmatched_records(session) == []
