@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -32,17 +31,20 @@ WORK = REPO / "bench" / "work" / "managers"
 LIVE_ENV = REPO / ".services" / "live.env"
 
 
-def _sohoa(args: list[str], database_url: str) -> tuple[float, int]:
-    """Wall seconds and peak RSS (MiB) of one `sohoa` command in a fresh process."""
+def _sohoa(args: list[str], database_url: str) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MiB) of one `sohoa`
+    command in a fresh process (its own figures, read with wait4)."""
     env = {**os.environ, "SOHOA_DATABASE": database_url, "SOHOA_DATA_DIR": str(WORK / "data"),
            "PYTHONPATH": str(REPO)}  # fmt: skip
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "sohoa", *args], env=env, check=True,
-                   stdout=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-m", "sohoa", *args], env=env,
+                               stdout=subprocess.DEVNULL)  # fmt: skip
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) // 1024
+    if process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, ["sohoa", *args])
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
 def _postgresql_server() -> str:
@@ -55,11 +57,19 @@ def _postgresql_server() -> str:
 def report_timings(data: register_samples.GeneratedData, url: str, runs: int = 3) -> dict[str, Any]:
     register_samples.write(url, data)
     _sohoa(["report", "--month", "2024-12", "--out", str(WORK / "out")], url)  # warm-up
-    times = [
-        _sohoa(["report", "--month", "2024-12", "--out", str(WORK / "out")], url)[0]
+    measured = [
+        _sohoa(["report", "--month", "2024-12", "--out", str(WORK / "out")], url)
         for _ in range(runs)
     ]
-    return {"runs_s": [round(t, 2) for t in times], "median_s": round(sorted(times)[runs // 2], 2)}
+    times = sorted(wall for wall, _, _ in measured)
+    cpu = sorted(used for _, used, _ in measured)
+    return {
+        "runs_s": [round(wall, 2) for wall, _, _ in measured],
+        "median_s": round(times[runs // 2], 2),
+        "cpu_s": [round(used, 2) for _, used, _ in measured],
+        "median_cpu_s": round(cpu[runs // 2], 2),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 def import_memory(rows: int = 500_000) -> dict[str, Any]:
@@ -74,7 +84,7 @@ def import_memory(rows: int = 500_000) -> dict[str, Any]:
             code = f"000.00.12.H29-240101-{n:07d}"
             writer.writerow([code, "Khai sinh", "UBND phường Bến Nghé", day, "trực tuyến", ""])
     url = f"sqlite:///{WORK / 'import.sqlite3'}"
-    seconds, peak = _sohoa(["register", "import", str(path)], url)
+    seconds, _, peak = _sohoa(["register", "import", str(path)], url)
     return {"rows": rows, "seconds": round(seconds, 1), "peak_rss_mib": peak}
 
 

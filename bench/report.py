@@ -413,7 +413,10 @@ def _managers(managers: dict[str, Any]) -> list[str]:
         if not figures:
             return "not measured"
         runs = figures["runs_s"]
-        return f"{figures['median_s']:.2f} s ({min(runs):.2f}–{max(runs):.2f})"
+        return (
+            f"{figures['median_s']:.2f} s ({min(runs):.2f}–{max(runs):.2f}); CPU "
+            f"{figures['median_cpu_s']:.2f} s; load {figures['load_average'][0]:.1f}"
+        )
 
     imported = managers["register_import"]
     out = [
@@ -431,7 +434,8 @@ def _managers(managers: dict[str, Any]) -> list[str]:
         ["what", "SQLite", "PostgreSQL (live)", "target"],
         [
             [
-                "`sohoa report --month 2024-12` (HTML and PDF; median of 3 after a warm-up)",
+                "`sohoa report --month 2024-12` (HTML and PDF): wall, median of 3 after a "
+                "warm-up (range); its CPU time (user + system); 1-minute load average after",
                 timing("sqlite"),
                 timing("postgresql"),
                 "< 5 s",
