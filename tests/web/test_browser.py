@@ -11,39 +11,22 @@ SQLite database; the same pages run on PostgreSQL in test_api.py."""
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as until
 from selenium.webdriver.support.wait import WebDriverWait
 
+from tests.helpers.browser import ARTIFACTS, COUNTER, chromium
 from tests.helpers.web import PASSWORD, serving
 from tests.web.conftest import Site, built_site
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
-COUNTER = (1366, 768)
 TABLET = (768, 1024)
 WAIT_SECONDS = 20
-CHROMIUM_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
 
 
 @pytest.fixture(scope="module")
@@ -63,39 +46,8 @@ def downloads(tmp_path: Path) -> Path:
 @pytest.fixture
 def browser(downloads: Path) -> Iterator[WebDriver]:
     """Headless Chromium with a fresh profile, downloading into ``downloads``."""
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    profile = tempfile.TemporaryDirectory(prefix="sohoa-chromium-")
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile.name}"):
-        options.add_argument(flag)
-    options.add_experimental_option(
-        "prefs",
-        {
-            "download.default_directory": str(downloads),
-            "download.prompt_for_download": False,
-            "safebrowsing.enabled": False,
-        },
-    )
-    try:
-        driver = webdriver.Chrome(
-            service=Service(executable_path=str(CHROMEDRIVER)), options=options
-        )
-    except WebDriverException as exc:
-        profile.cleanup()
-        pytest.fail(
-            f"Chromium did not start ({CHROMIUM} with {CHROMEDRIVER}; Debian packages "
-            f"chromium and chromium-driver): {exc.msg}"
-        )
-    try:
-        driver.set_window_size(*COUNTER)
-        driver.execute_cdp_cmd(
-            "Browser.setDownloadBehavior",
-            {"behavior": "allow", "downloadPath": str(downloads), "eventsEnabled": True},
-        )
+    with chromium(COUNTER, downloads) as driver:
         yield driver
-    finally:
-        driver.quit()
-        profile.cleanup()
 
 
 class Steps:
@@ -106,7 +58,7 @@ class Steps:
         self.folder = folder
         self.taken: list[Path] = []
         folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.png"):
+        for old in folder.glob("[0-9][0-9]-*.png"):  # this test's; others' stay
             old.unlink()
 
     def shot(self, name: str) -> None:
