@@ -79,7 +79,7 @@ def render(results: dict[str, Any]) -> str:
     if "memory" in results:
         out += _memory(results["memory"])
     if "managers" in results:
-        out += _managers(results["managers"])
+        out += _managers(results["managers"], results.get("separate_runs", {}))
     out += ["", "## Method", "", *METHOD]
     # Sections measured by scripts of their own and written by hand, kept verbatim.
     for section in results.get("extra_sections", ()):
@@ -407,7 +407,7 @@ def _memory(memory: dict[str, Any]) -> list[str]:
     return out
 
 
-def _managers(managers: dict[str, Any]) -> list[str]:
+def _managers(managers: dict[str, Any], separate_runs: dict[str, Any]) -> list[str]:
     def timing(db: str) -> str:
         figures = managers.get(db)
         if not figures:
@@ -419,11 +419,18 @@ def _managers(managers: dict[str, Any]) -> list[str]:
         )
 
     imported = managers["register_import"]
+    run = separate_runs.get("managers")
+    measured = (
+        f"Measured by `{run['command']}` on {run['started_at']}, in "
+        f"{run['duration_seconds'] / 60:.1f} minutes, apart from the run above. "
+        if run
+        else ""
+    )
     out = [
         "",
         "## Managers' figures",
         "",
-        f"`bench/managers.py`: `app/register_samples.py`'s generated year, "
+        measured + f"`bench/managers.py`: `app/register_samples.py`'s generated year, "
         f"{managers['dossiers']:,} register dossiers over 8 units, {managers['records']:,} "
         "digitized records, batch runs, reuse actions and lookups, bulk-inserted into a fresh "
         "database of each kind. Each command runs in a fresh process, as a manager runs it. "

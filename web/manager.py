@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from sohoa.app import audit, dashboard, matching
@@ -30,6 +30,7 @@ from sohoa.app.register import ALLOWED_SUFFIXES, dossier_code_key, import_regist
 from sohoa.core.errors import ConfigurationError, InvalidRequest, ObjectNotFound, SohoaError
 from sohoa.storage.schema.accounts import AuditAction, Role
 from sohoa.storage.schema.register import DigitizedRecord, RegisteredDossier
+from sohoa.web.api_records import OptionalDate
 from sohoa.web.i18n import language, translate
 from sohoa.web.security import (
     Forbidden,
@@ -64,9 +65,6 @@ def _reads_indicators(who: Principal) -> bool:
 
 
 indicator_reader = requires(_reads_indicators)
-
-# A form's empty date input sends "date_from=": no date, not an error.
-OptionalDate = Annotated[date | None, BeforeValidator(lambda value: value or None)]
 
 
 def _scoped_unit(who: Principal, requested: str) -> str | None:
