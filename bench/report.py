@@ -464,4 +464,7 @@ def _managers(managers: dict[str, Any], separate_runs: dict[str, Any]) -> list[s
         "Peak RSS includes the interpreter and the CLI's imports; the import holds one chunk "
         "(2,000 rows) at a time.",
     ]
+    # Hand-written observations from separate checks, kept with the figures.
+    for note in managers.get("notes", ()):
+        out += ["", f"[*Separate check, not this run:* {note}]"]
     return out
