@@ -10,6 +10,9 @@ contract suite in ``tests/contract`` checks them on each backend):
   ignored ("nguyen van a" finds "Nguyễn Văn A", "duong" finds "Đường").
   Stray quotes and operator characters are just separators: no query string
   can raise a syntax error.
+* Only the first ``MAX_QUERY_TOKENS`` tokens count (words first, then the
+  phrases in order, the last one cut short): a pasted page of 15,000 words is
+  answered on its beginning instead of being refused.
 * A page matches when it contains every clause (AND, exact tokens, no
   prefixes or stemming). A record matches when any of its pages matches;
   results are records, one hit each.
@@ -45,6 +48,9 @@ FILTER_NAMES = ("document_type", "unit", "dossier_code", "id_number", "date_from
 
 # Straight and typographic double quotes delimit phrases.
 _PHRASE = re.compile(r"[\"“”]([^\"“”]*)[\"“”]")
+
+# Elasticsearch refuses queries of several thousand clauses; no person types this many.
+MAX_QUERY_TOKENS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,10 +137,22 @@ def parse_query(text: str) -> QueryTerms:
         cursor = match.end()
     loose.append(text[cursor:])
     words = search_tokens(" ".join(loose)) + [p[0] for p in phrases if len(p) == 1]
-    return QueryTerms(
-        words=tuple(dict.fromkeys(words)),
-        phrases=tuple(dict.fromkeys(p for p in phrases if len(p) > 1)),
+    return _first_tokens(
+        tuple(dict.fromkeys(words)), tuple(dict.fromkeys(p for p in phrases if len(p) > 1))
     )
+
+
+def _first_tokens(words: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> QueryTerms:
+    """At most ``MAX_QUERY_TOKENS`` tokens: the words first, then whole phrases,
+    the last one cut short (kept when two tokens or more remain)."""
+    budget = MAX_QUERY_TOKENS - len(words[:MAX_QUERY_TOKENS])
+    kept: list[tuple[str, ...]] = []
+    for phrase in phrases:
+        if budget < 2:
+            break
+        kept.append(phrase[:budget])
+        budget -= len(kept[-1])
+    return QueryTerms(words=words[:MAX_QUERY_TOKENS], phrases=tuple(kept))
 
 
 def active_filters(query: SearchQuery) -> dict[str, str]:

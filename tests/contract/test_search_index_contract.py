@@ -14,7 +14,7 @@ import pytest
 from sohoa.core.text import snippet, token_text
 from sohoa.models import DocumentType, Record, SearchQuery, SearchResults
 from sohoa.storage.protocols import SearchIndex
-from sohoa.storage.search_semantics import QueryTerms, parse_query
+from sohoa.storage.search_semantics import MAX_QUERY_TOKENS, QueryTerms, parse_query
 from tests.helpers.backends import INDEX_BACKENDS, fresh_index
 from tests.helpers.records import load, make_record
 
@@ -487,3 +487,17 @@ def test_snippets_escape_html_in_ocr_text(search_index: SearchIndex) -> None:
     assert "<mark>Phạm</mark> &lt;b&gt;<mark>Thị</mark>&lt;/b&gt; &amp; <mark>Dung</mark>" in (
         hit.snippet
     )
+
+
+def test_a_very_long_query_is_answered_on_its_first_tokens(search_index: SearchIndex) -> None:
+    """A pasted document (15,000 words) is answered, not refused: only its first
+    ``MAX_QUERY_TOKENS`` tokens count, on every backend alike."""
+    words = [f"tu{n}" for n in range(MAX_QUERY_TOKENS + 50)]
+    long_page = make_record("long", [" ".join(words)])
+    load(search_index, long_page, ANH)
+    beyond_the_cap = " ".join(f"khac{n}" for n in range(15_000))
+    assert found(search_index, " ".join(words) + " " + beyond_the_cap) == {long_page.record_id}
+    assert found(search_index, beyond_the_cap + " " + " ".join(words)) == set()
+    assert found(search_index, '"' + " ".join(words + ["khac0"]) + '"') == {long_page.record_id}
+    assert found(search_index, '"' + " ".join(words) + '" khac0') == set()  # words come first
+    assert found(search_index, "Nguyễn Văn Ánh " * 5_000) == {ANH.record_id}
