@@ -138,6 +138,10 @@ def record_id_for(file_sha256s: list[str]) -> str:
     return hashlib.sha256(joined).hexdigest()
 
 
+# Hits in one page of results; the CLI and the web app refuse more.
+MAX_SEARCH_LIMIT = 1000
+
+
 class SearchQuery(Frozen):
     text: str = ""
     document_type: str | None = None
@@ -149,7 +153,7 @@ class SearchQuery(Frozen):
     # "relevance" (BM25) or "date" (newest issue_date first, undated last);
     # a query without words is always listed by date.
     sort: Literal["relevance", "date"] = "relevance"
-    limit: int = Field(default=10, ge=1, le=1000)
+    limit: int = Field(default=10, ge=1, le=MAX_SEARCH_LIMIT)
     offset: int = Field(default=0, ge=0)
 
 

@@ -9,13 +9,14 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.progress import (
@@ -32,11 +33,14 @@ from sohoa.core.errors import InvalidRequest, RejectCode, SohoaError
 from sohoa.core.fsutil import private_by_default
 from sohoa.core.i18n import N_, _, language
 from sohoa.core.settings import load_settings
+from sohoa.core.text import terminal_safe
 from sohoa.flows import prefect_env
+from sohoa.models.records import MAX_SEARCH_LIMIT
 
 console = Console(stderr=True)
 # `ingest` finished, but a file was quarantined, a batch failed or waits for a later run.
 EXIT_NEEDS_ATTENTION = 7
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells expect
 
 # What each quarantine code means, for the operator (the code itself is for machines).
 REJECT_TEXT = {
@@ -58,8 +62,19 @@ def _exit_code(reports: Sequence[Any]) -> int:
     return EXIT_NEEDS_ATTENTION if any(r.needs_attention for r in reports) else 0
 
 
+def _say(text: object = "", file: TextIO | None = None) -> None:
+    """A line for a person at a terminal: control characters in it (escape
+    sequences in a file name) are shown escaped, never obeyed."""
+    print(terminal_safe(str(text)), file=file)
+
+
+def _name(name: str) -> str:
+    """A file name on one line, whatever characters it holds."""
+    return terminal_safe(name, one_line=True)
+
+
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 def _dump(model: Any) -> Any:
@@ -130,7 +145,7 @@ def _wait_line(waiting: Any) -> str:
     else:
         line = _("{batch}: waiting (quiet period), taken in {seconds:g} s, or at once with READY")
     return line.format(
-        batch=waiting.batch_id, file=waiting.partial_file, seconds=waiting.seconds_left
+        batch=waiting.batch_id, file=_name(waiting.partial_file), seconds=waiting.seconds_left
     )
 
 
@@ -147,7 +162,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
         report = run_batch(str(batch))
         _print_json(_dump(report))
         return _exit_code([report])
-    print(
+    _say(
         _("{batch}: put back into the inbox as {retry}").format(batch=args.batch, retry=batch.name)
     )
     with _page_progress():
@@ -158,33 +173,35 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 def _print_inbox_status(status: Any) -> None:
     for waiting in status.waiting:
-        print(_wait_line(waiting))
+        _say(_wait_line(waiting))
     if status.loose_files:
-        print(
+        _say(
             _(
                 "{count} file(s) lie loose in the inbox; put each in a batch folder so that "
                 "it is digitized: {files}"
-            ).format(count=len(status.loose_files), files=", ".join(status.loose_files[:10]))
+            ).format(
+                count=len(status.loose_files), files=", ".join(map(_name, status.loose_files[:10]))
+            )
         )
 
 
 def _print_batch(report: Any) -> None:
     counts = Counter(f.status.value for f in report.files)
     if report.claimed_by:
-        print(
+        _say(
             _("{batch}: left to {owner}, which is digitizing it").format(
                 batch=report.batch_id, owner=report.claimed_by
             )
         )
         return
     if report.failed_reason:
-        print(
+        _say(
             _("{batch}: FAILED, moved to {destination}: {reason}").format(
                 batch=report.batch_id, destination=report.destination, reason=report.failed_reason
             )
         )
         return
-    print(
+    _say(
         _(
             "{batch}: {records} records, {pages} pages, {duplicates} duplicates, "
             "{quarantined} quarantined -> {destination}"
@@ -199,25 +216,25 @@ def _print_batch(report: Any) -> None:
     )
     for outcome in report.files:
         if outcome.status.value == "quarantined":
-            print(
+            _say(
                 _("  quarantined {file}: {what} ({code}): {reason}").format(
-                    file=outcome.file,
+                    file=_name(outcome.file),
                     what=_(REJECT_TEXT.get(outcome.reject_code, outcome.reject_code)),
                     code=outcome.reject_code,
                     reason=outcome.quarantine_reason,
                 )
             )
     for kept in report.kept_in_inbox:
-        print(_("  kept in the inbox for the next run: {dossier}").format(dossier=kept))
+        _say(_("  kept in the inbox for the next run: {dossier}").format(dossier=kept))
     for outcome in report.files:
         if outcome.status.value == "skipped":
-            print(
+            _say(
                 _("  skipped {file}: {reason}").format(
-                    file=outcome.file, reason=outcome.skip_reason
+                    file=_name(outcome.file), reason=outcome.skip_reason
                 )
             )
     for warning in report.warnings:
-        print(_("  warning: {warning}").format(warning=warning))
+        _say(_("  warning: {warning}").format(warning=warning))
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
@@ -253,13 +270,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(_dump(results))
         return 0
-    print(_("{count} record(s)").format(count=results.total))
+    _say(_("{count} record(s)").format(count=results.total))
     for hit in results.hits:
         when = hit.issue_date.isoformat() if hit.issue_date else "-"
-        print(
-            f"{hit.record_id[:12]}  p.{hit.page}  {hit.document_type}  {when}  {hit.dossier_code}"
-        )
-        print(f"    {hit.snippet.replace('<mark>', '[').replace('</mark>', ']')}")
+        _say(f"{hit.record_id[:12]}  p.{hit.page}  {hit.document_type}  {when}  {hit.dossier_code}")
+        _say(f"    {hit.snippet.replace('<mark>', '[').replace('</mark>', ']')}")
     return 0
 
 
@@ -270,23 +285,24 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(_dump(record))
         return 0
-    print(f"record         {record.record_id}")
+    _say(f"record         {record.record_id}")
     label = records.document_type_label(record.document_type, language())
-    print(f"type           {record.document_type}{f' ({label})' if label else ''}")
-    print(f"dossier        {record.dossier_code or '-'}   batch {record.batch_id}")
-    print(f"pdf            {records.object_link(record.searchable_pdf_key)}")
+    _say(f"type           {record.document_type}{f' ({label})' if label else ''}")
+    _say(f"dossier        {record.dossier_code or '-'}   batch {record.batch_id}")
+    _say(f"pdf            {records.object_link(record.searchable_pdf_key)}")
     for name, values in sorted(record.fields.items()):
         shown = ", ".join(f"{v.value} (p.{v.page}, {v.confidence:.2f})" for v in values)
-        print(f"{name:<15}{shown}")
+        _say(f"{name:<15}{shown}")
     if record.needs_review:
-        print("REVIEW         " + "; ".join(record.review_reasons))
+        _say("REVIEW         " + "; ".join(record.review_reasons))
     for page in record.pages:
         flags = " blank" if page.blank else ""
-        print(
-            f"\n--- page {page.number} ({page.source_file}) confidence {page.ocr_confidence:.0f}"
+        source = _name(page.source_file)
+        _say(
+            f"\n--- page {page.number} ({source}) confidence {page.ocr_confidence:.0f}"
             f" rotated {page.rotation_degrees}° skew {page.skew_degrees:+.1f}°{flags}"
         )
-        print(page.text)
+        _say(page.text)
     return 0
 
 
@@ -298,7 +314,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         _print_json(stats)
     else:
         for key, value in stats.items():
-            print(f"{key:<20}{value}")
+            _say(f"{key:<20}{value}")
     return 0
 
 
@@ -306,7 +322,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     from sohoa.flows.maintenance import reindex
 
     count = reindex()
-    _print_json({"reindexed": count}) if args.json else print(f"Reindexed {count} records")
+    _print_json({"reindexed": count}) if args.json else _say(f"Reindexed {count} records")
     return 0
 
 
@@ -320,9 +336,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     else:
         for name, value in found.items():
             shown = len(value) if isinstance(value, tuple) else value
-            print(f"{name:<22}{shown}")
+            _say(f"{name:<22}{shown}")
             for item in value if isinstance(value, tuple) else ():
-                print(f"  {item}")
+                _say(f"  {item}")
     return 0 if report.ok else 1
 
 
@@ -333,8 +349,8 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"deployments": names})
     else:
-        print(_("Deployed on the work pool 'sohoa': {names}").format(names=", ".join(names)))
-        print(_("Start a worker on each host: prefect worker start --pool sohoa"))
+        _say(_("Deployed on the work pool 'sohoa': {names}").format(names=", ".join(names)))
+        _say(_("Start a worker on each host: prefect worker start --pool sohoa"))
     return 0
 
 
@@ -342,7 +358,7 @@ def cmd_samples(args: argparse.Namespace) -> int:
     from sohoa.samples import write_batch
 
     write_batch(args.out, count=args.count, seed=args.seed, distortions=args.distort)
-    print(f"Wrote {args.count} sample dossiers to {args.out}")
+    _say(f"Wrote {args.count} sample dossiers to {args.out}")
     return 0
 
 
@@ -353,9 +369,9 @@ def cmd_register_import(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(dataclasses.asdict(report))
     else:
-        print(f"{report.imported} dossiers imported, {report.bad_rows} bad rows not imported")
+        _say(f"{report.imported} dossiers imported, {report.bad_rows} bad rows not imported")
         for error in report.errors:
-            print(f"  line {error.line}: {error.message}")
+            _say(f"  line {error.line}: {error.message}")
     return 0 if not report.bad_rows else EXIT_NEEDS_ATTENTION
 
 
@@ -373,9 +389,9 @@ def cmd_register_unmatched(args: argparse.Namespace) -> int:
         _print_json({k: [dataclasses.asdict(v) for v in vs] for k, vs in found.items()})
         return 0
     for name, values in found.items():
-        print(f"{name}: {len(values)}")
+        _say(f"{name}: {len(values)}")
         for value in values:
-            print("  " + "  ".join(str(v) for v in dataclasses.astuple(value)))
+            _say("  " + "  ".join(str(v) for v in dataclasses.astuple(value)))
     return 0
 
 
@@ -389,7 +405,7 @@ def cmd_register_confirm(args: argparse.Namespace) -> int:
         matching.confirm_match(
             session, args.record, dossier_code_key(args.dossier), not args.reject, user_id
         )
-    print(f"{args.record} {'is not' if args.reject else 'is'} dossier {args.dossier}")
+    _say(f"{args.record} {'is not' if args.reject else 'is'} dossier {args.dossier}")
     return 0
 
 
@@ -404,7 +420,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.as_json())
     else:
-        print(f"{report.title}: {out_dir}/bao-cao-{args.month}.html and .pdf")
+        _say(f"{report.title}: {out_dir}/bao-cao-{args.month}.html and .pdf")
     return 0
 
 
@@ -448,7 +464,7 @@ def cmd_user(args: argparse.Namespace) -> int:
             user = accounts.reset_password(session, args.username, _new_password(args))
         else:
             user = accounts.find_user(session, args.username)
-            print(accounts.issue_token(session, user, args.token_name))
+            _say(accounts.issue_token(session, user, args.token_name))
             return 0
         shown = {
             "username": user.username,
@@ -471,6 +487,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     uvicorn.run(create_app(load_settings()), host=args.host, port=args.port)
     return 0
+
+
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, else a one-line usage error."""
+
+    def whole_number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
+        return value
+
+    return whole_number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -506,7 +537,12 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--unit")
     search.add_argument("--dossier", help="dossier code")
     search.add_argument("--id", dest="id_number", help="citizen ID or tax code")
-    search.add_argument("--limit", type=int, default=10)
+    search.add_argument(
+        "--limit",
+        type=_bounded(1, MAX_SEARCH_LIMIT),
+        default=10,
+        help=f"hits shown, 1 to {MAX_SEARCH_LIMIT}",
+    )
     command("show", cmd_show, "a record's metadata and per-page text").add_argument("record")
     command("stats", cmd_stats, "records, pages, review queue")
     command("reindex", cmd_reindex, "rebuild the search index from the stored manifests")
@@ -567,27 +603,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Set once Ctrl-C or SIGTERM arrived: a failure after it is part of stopping.
+_interrupted = threading.Event()
+
+
 def _stop(signum: int, frame: object) -> None:
-    """SIGTERM unwinds like Ctrl-C: the batch in hand stays whole in the inbox,
-    its claim is released, and Prefect's temporary server is stopped with us."""
+    """Ctrl-C and SIGTERM unwind alike: the batch in hand stays whole in the
+    inbox, its claim is released, and Prefect's temporary server is stopped with us."""
+    _interrupted.set()
     raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     private_by_default()
     prefect_env.configure(quiet=not args.verbose)
     try:
         return int(args.handler(args))
-    except SohoaError as exc:
-        print(f"sohoa: error: {exc.message}", file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:  # output piped into head or less that quit early
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        # Ctrl-C at a terminal reaches Prefect's temporary server too; a call
+        # to it that fails because it stopped first is part of stopping.
+        if _interrupted.is_set():
+            return EXIT_INTERRUPTED
+        if isinstance(exc, SohoaError):
+            _say(f"sohoa: error: {exc.message}", file=sys.stderr)
+            return exc.exit_code
+        if isinstance(exc, BrokenPipeError):  # output piped into head or less that quit early
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        raise
 
 
 if __name__ == "__main__":

@@ -72,3 +72,23 @@ def snippet(text: str, query: str, width: int = 160) -> str:
 def _escaped(text: str) -> str:
     # Whitespace is collapsed after marking; escaping adds none.
     return html.escape(text)
+
+
+# C0 and C1 controls (escape sequences start with ESC or CSI) and the marks
+# that reverse the direction of text (they can disguise a file name's extension).
+_CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROLS = re.compile(f"[{_CONTROL}]")
+_CONTROLS_AND_LINE_BREAKS = re.compile(f"[{_CONTROL}\t\n]")
+
+
+def terminal_safe(text: str, *, one_line: bool = False) -> str:
+    """``text`` with its control characters shown escaped (``\\x1b``), never
+    obeyed by a terminal; ``one_line`` escapes tabs and line breaks as well
+    (a file name is one line)."""
+    controls = _CONTROLS_AND_LINE_BREAKS if one_line else _CONTROLS
+    return controls.sub(_escape_code, text)
+
+
+def _escape_code(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

@@ -498,6 +498,6 @@ def test_a_very_long_query_is_answered_on_its_first_tokens(search_index: SearchI
     beyond_the_cap = " ".join(f"khac{n}" for n in range(15_000))
     assert found(search_index, " ".join(words) + " " + beyond_the_cap) == {long_page.record_id}
     assert found(search_index, beyond_the_cap + " " + " ".join(words)) == set()
-    assert found(search_index, '"' + " ".join(words + ["khac0"]) + '"') == {long_page.record_id}
+    assert found(search_index, '"' + " ".join([*words, "khac0"]) + '"') == {long_page.record_id}
     assert found(search_index, '"' + " ".join(words) + '" khac0') == set()  # words come first
     assert found(search_index, "Nguyễn Văn Ánh " * 5_000) == {ANH.record_id}
