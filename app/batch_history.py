@@ -59,6 +59,7 @@ def record_batch_run(
                 record_id=outcome.record_id or outcome.duplicate_of or "",
                 reject_code=outcome.reject_code.value if outcome.reject_code else "",
                 reason=outcome.quarantine_reason or outcome.skip_reason or "",
+                dossier_code=outcome.dossier_code,
             )
             for outcome in report.files
         )

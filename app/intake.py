@@ -20,7 +20,7 @@ from pathlib import Path
 from sohoa.app.archive import DossierOutputs
 from sohoa.core.errors import InboxError, RejectCode, RejectedInput
 from sohoa.core.settings import Settings
-from sohoa.models import BatchReport, FileOutcome, FileStatus
+from sohoa.models import BatchReport, FileOutcome, FileStatus, Record
 from sohoa.models.batch import InboxStatus
 from sohoa.models.records import record_id_for
 from sohoa.pipeline import dossier as dossier_steps
@@ -181,11 +181,26 @@ class BatchTally:
             for s in sources
         ]
 
-    def duplicates(self, record_id: str, sources: Sequence[SourceFile]) -> None:
+    def duplicates(self, record_id: str, dossier: CheckedDossier) -> None:
+        """The dossier's files are a record stored already; the dossier code this
+        drop was given stays in the report (and the batch history)."""
         self.outcomes += [
-            FileOutcome(file=self.name(s.path), status=FileStatus.DUPLICATE, duplicate_of=record_id)
-            for s in sources
+            FileOutcome(
+                file=self.name(s.path),
+                status=FileStatus.DUPLICATE,
+                duplicate_of=record_id,
+                dossier_code=dossier.spec.dossier_code,
+            )
+            for s in dossier.sources
         ]
+
+    def stored_before(self, record: Record, dossier: CheckedDossier) -> bool:
+        """Whether ``record`` is this very dossier, stored by an earlier run of
+        this batch that stopped before the batch left the inbox (same batch,
+        same file names), rather than a copy dropped another time."""
+        return record.batch_id == self.plan.batch_id and sorted(
+            original.name for original in record.originals
+        ) == sorted(source.path.name for source in dossier.sources)
 
     def keep_in_inbox(self, dossier: CheckedDossier, reason: str) -> None:
         """A failure that a later run can get past: the files stay where they are."""

@@ -255,7 +255,9 @@ def _already_stored(
     dossier: intake.CheckedDossier, tally: intake.BatchTally, settings: Settings
 ) -> bool:
     """A dossier seen earlier in this batch, or stored by an earlier run (then
-    indexed again, in case that run stopped before indexing it)."""
+    indexed again, in case that run stopped before indexing it). A record an
+    interrupted run of this same batch stored is reported stored, not as a
+    duplicate of itself."""
     record_id = dossier.record_id
     if record_id not in tally.seen:
         tally.seen.add(record_id)
@@ -264,7 +266,10 @@ def _already_stored(
             return False
         index_record_task(stored)
         _remember(stored, settings)
-    tally.duplicates(record_id, dossier.sources)
+        if tally.stored_before(stored, dossier):
+            tally.stored(record_id, dossier.sources, stored.page_count)
+            return True
+    tally.duplicates(record_id, dossier)
     return True
 
 

@@ -23,6 +23,9 @@ class FileOutcome(BaseModel):
     status: FileStatus
     record_id: str | None = None
     duplicate_of: str | None = None
+    # A duplicate's own dossier code (from this drop's manifest), which the
+    # stored record, made from the first drop, does not carry.
+    dossier_code: str = ""
     reject_code: RejectCode | None = None
     quarantine_reason: str | None = None
     skip_reason: str | None = None

@@ -71,6 +71,8 @@ class BatchRunFile(Base):
     record_id: Mapped[str] = mapped_column(String(80), default="")
     reject_code: Mapped[str] = mapped_column(String(40), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+    # A duplicate's own dossier code, from the manifest of the drop it came in.
+    dossier_code: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
 
 class DigitizedRecord(Base):
