@@ -276,6 +276,13 @@ def close_batch(tally: BatchTally) -> BatchReport:
     )
 
 
+def report_so_far(tally: BatchTally, reason: str) -> BatchReport:
+    """The report of a batch that stopped on an error: what was done with each
+    file until then; the batch stays in the inbox for the next run."""
+    tally.kept_in_inbox.append(f"{tally.plan.batch_id}: {reason}")
+    return close_batch(tally)
+
+
 def _most_frequent(values: Iterable[str]) -> str:
     counts = Counter(value for value in values if value)
     return counts.most_common(1)[0][0] if counts else ""

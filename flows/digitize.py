@@ -50,11 +50,14 @@ RETRY_DELAYS = [2.0, 10.0, 30.0]
 
 @dataclass(frozen=True, slots=True)
 class PageProgress:
-    """``event`` is "batch" (a batch starts), "queued" or "done" (``count`` pages)."""
+    """``event`` is "batch" (a batch starts), "queued" or "done" (``count``
+    pages), "finished" with the batch's ``report``, or "stopped": the batch
+    stopped on an error, and ``report`` says what was done with each file first."""
 
     event: str
     batch: str
     count: int = 0
+    report: BatchReport | None = None
 
 
 ProgressListener = Callable[[PageProgress], None]
@@ -66,9 +69,13 @@ def add_progress_listener(listener: ProgressListener) -> None:
     _listeners.append(listener)
 
 
-def _notify(event: str, batch: str, count: int = 0) -> None:
+def remove_progress_listener(listener: ProgressListener) -> None:
+    _listeners.remove(listener)
+
+
+def _notify(event: str, batch: str, count: int = 0, report: BatchReport | None = None) -> None:
     for listener in _listeners:
-        listener(PageProgress(event, batch, count))
+        listener(PageProgress(event, batch, count, report))
 
 
 def retry_only_retryable(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
@@ -199,6 +206,7 @@ def digitize_batch(batch_path: str) -> BatchReport:
     batch_history.record_batch_run(
         settings.database_url, report, started_at, datetime.now(UTC), settings.timezone
     )
+    _notify("finished", batch.name, report=report)
     return report
 
 
@@ -213,6 +221,27 @@ def _digitize_claimed(batch: Path, settings: Settings) -> BatchReport:
         logger.warning("Batch %s: %s", plan.batch_id, warning)
     _notify("batch", plan.batch_id)
     tally = intake.BatchTally(plan, folders)
+    try:
+        _digitize_planned(tally, settings)
+    except Exception as exc:
+        reason = exc.message if isinstance(exc, SohoaError) else f"{type(exc).__name__}: {exc}"
+        _notify("stopped", plan.batch_id, report=intake.report_so_far(tally, reason))
+        raise
+    report = intake.close_batch(tally)
+    logger.info(
+        "Batch %s: %d records, %d pages, %d quarantined, %d kept in the inbox; now in %s",
+        plan.batch_id,
+        len(report.records),
+        report.pages,
+        sum(o.reject_code is not None for o in report.files),
+        len(report.kept_in_inbox),
+        report.destination,
+    )
+    return report
+
+
+def _digitize_planned(tally: intake.BatchTally, settings: Settings) -> None:
+    plan = tally.plan
     tally.set_aside()
     limits = intake.intake_limits(settings)
     with intake.scratch_space(settings.work_dir / plan.batch_id) as work_root:
@@ -232,17 +261,6 @@ def _digitize_claimed(batch: Path, settings: Settings) -> BatchReport:
             index_record_task(record)
             _remember(record, settings)
             tally.stored(record.record_id, item.dossier.sources, len(pages))
-    report = intake.close_batch(tally)
-    logger.info(
-        "Batch %s: %d records, %d pages, %d quarantined, %d kept in the inbox; now in %s",
-        plan.batch_id,
-        len(report.records),
-        report.pages,
-        sum(o.reject_code is not None for o in report.files),
-        len(report.kept_in_inbox),
-        report.destination,
-    )
-    return report
 
 
 def _remember(record: Record, settings: Settings) -> None:

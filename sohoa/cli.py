@@ -85,7 +85,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from sohoa.flows.inbox import poll_inbox
 
     if args.json:
-        reports = poll_inbox(str(args.inbox), mark_inbox=True)
+        with _reports_on_failure():
+            reports = poll_inbox(str(args.inbox), mark_inbox=True)
         status = _inbox_status(args.inbox)
         _print_json({"batches": [_dump(r) for r in reports], **_dump(status)})
         return _exit_code(reports)
@@ -126,6 +127,32 @@ def _page_progress() -> Iterator[None]:
 
         add_progress_listener(on_progress)
         yield
+
+
+@contextmanager
+def _reports_on_failure() -> Iterator[None]:
+    """A run that stops on an error still prints, as JSON, the report of each
+    batch it finished and of the one it stopped in (what it did with each file)."""
+    from sohoa.flows.digitize import (
+        PageProgress,
+        add_progress_listener,
+        remove_progress_listener,
+    )
+
+    reports: list[Any] = []
+
+    def on_progress(update: PageProgress) -> None:
+        if update.report is not None:
+            reports.append(update.report)
+
+    add_progress_listener(on_progress)
+    try:
+        yield
+    except SohoaError as exc:
+        _print_json({"batches": [_dump(r) for r in reports], "error": exc.message})
+        raise
+    finally:
+        remove_progress_listener(on_progress)
 
 
 def _inbox_status(folder: Path) -> Any:
