@@ -11,6 +11,7 @@ knows about Prefect.
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sohoa.app.archive import DossierOutputs
-from sohoa.core.errors import InboxError, RejectCode, RejectedInput
+from sohoa.core.errors import InboxError, RejectCode, RejectedInput, StorageError
 from sohoa.core.settings import Settings
 from sohoa.models import BatchReport, FileOutcome, FileStatus, Record
 from sohoa.models.batch import InboxStatus
@@ -98,6 +99,26 @@ def open_inbox(path: str, *, mark: bool) -> Path:
             )
         marker.write_text("This folder is a sohoa inbox.\n", encoding="utf-8")
     return inbox
+
+
+def check_data_dir_writable(settings: Settings) -> None:
+    """Ingest writes its scratch space, and by default the index and the store,
+    under the data folder: a read-only one stops the run before anything moves.
+
+    Raises:
+        StorageError: naming the folder; searches still work on a read-only archive.
+    """
+    folder = settings.data_dir.expanduser().absolute()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise StorageError(
+            f"The data folder {folder} is not writable ({exc.strerror}); nothing was taken "
+            "from the inbox. Ingest needs it writable; search, show, stats and verify "
+            "work on a read-only archive."
+        ) from exc
 
 
 def requeue(batch_id: str, inbox_dir: Path, settings: Settings) -> Path:

@@ -194,6 +194,7 @@ def digitize_batch(batch_path: str) -> BatchReport:
     settings = backends.settings()
     batch = Path(batch_path).absolute()
     intake.open_inbox(str(batch.parent), mark=False)
+    intake.check_data_dir_writable(settings)
     check_tools(settings)
     started_at = datetime.now(UTC)
     with claims.claimed(batch) as claim:

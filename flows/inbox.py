@@ -11,7 +11,7 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 
 from sohoa.app import backends
-from sohoa.app.intake import open_inbox
+from sohoa.app.intake import check_data_dir_writable, open_inbox
 from sohoa.core.fsutil import private_by_default
 from sohoa.flows.digitize import check_tools, digitize_batch, task_runner_for
 from sohoa.models import BatchReport
@@ -31,6 +31,7 @@ def poll_inbox(inbox: str, mark_inbox: bool = False, dispatch: bool = False) -> 
     private_by_default()  # a worker started without the CLI
     settings = backends.settings()
     folder = open_inbox(inbox, mark=mark_inbox)
+    check_data_dir_writable(settings)
     check_tools(settings)
     batches = find_ready_batches(folder, settings.quiet_seconds)
     if batches:

@@ -81,9 +81,18 @@ def _dump(model: Any) -> Any:
     return model.model_dump(mode="json") if hasattr(model, "model_dump") else model
 
 
+def _check_data_dir_writable() -> None:
+    """Before any flow starts: a read-only data folder is one line, not a flow's traceback."""
+    from sohoa.app import backends
+    from sohoa.app.intake import check_data_dir_writable
+
+    check_data_dir_writable(backends.settings())
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from sohoa.flows.inbox import poll_inbox
 
+    _check_data_dir_writable()
     if args.json:
         with _reports_on_failure():
             reports = poll_inbox(str(args.inbox), mark_inbox=True)
@@ -183,6 +192,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
     settings = backends.settings()
     inbox = open_inbox(str(args.inbox), mark=False)
+    _check_data_dir_writable()
     batch = requeue(args.batch, inbox, settings)
     run_batch = digitize_batch.with_options(task_runner=task_runner_for(settings))
     if args.json:
@@ -267,6 +277,7 @@ def _print_batch(report: Any) -> None:
 def cmd_watch(args: argparse.Namespace) -> int:
     from sohoa.flows.inbox import poll_inbox
 
+    _check_data_dir_writable()
     interval = args.interval or load_settings().poll_seconds
     console.print(
         _("Watching {inbox} every {interval:g} s (Ctrl-C to stop)").format(

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -169,17 +170,33 @@ class SqliteSearchIndex:
             with self._pool_lock:
                 self._idle.append(conn)
 
+    @property
+    def read_only(self) -> bool:
+        """An existing index sohoa may not write (a read-only archive): it is
+        opened for searches only."""
+        return self.path.exists() and not (
+            os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+        )
+
     def _open(self) -> sqlite3.Connection:
         with self._errors("open"):
             conn = sqlite3.connect(
-                self.path,
+                self._read_only_uri() if self.read_only else str(self.path),
                 timeout=BUSY_TIMEOUT_SECONDS,
                 isolation_level=None,  # transactions are explicit
                 check_same_thread=False,  # pooled: one thread at a time
+                uri=self.read_only,
             )
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA synchronous = NORMAL")
+            if not self.read_only:
+                conn.execute("PRAGMA synchronous = NORMAL")
         return conn
+
+    def _read_only_uri(self) -> str:
+        """``mode=ro``; in a folder no one may write, where SQLite cannot make
+        the WAL's shared-memory file, also ``immutable``: nothing changes it."""
+        uri = f"{self.path.as_uri()}?mode=ro"
+        return uri if os.access(self.path.parent, os.W_OK) else uri + "&immutable=1"
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
@@ -210,6 +227,9 @@ class SqliteSearchIndex:
     # -- setup -------------------------------------------------------------
 
     def setup(self) -> None:
+        if self.read_only:
+            self._check_readable_schema()
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -225,6 +245,16 @@ class SqliteSearchIndex:
                 for sql in [*LIVE.create_sql(), *_INDEXES]:
                     tx.execute(sql)
                 tx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _check_readable_schema(self) -> None:
+        """A read-only index is searched as it is, if its schema is this version's."""
+        with self._errors("open"), self._connection() as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            raise IndexUnavailable(
+                f"The search index {self.path} is read-only and has schema version {version}, "
+                f"not {SCHEMA_VERSION}; open it once with write access to upgrade it."
+            )
 
     def _upgrade_from_version_1(self) -> None:
         """Version 1 kept each record's JSON in ``records.record_json``:
