@@ -3,9 +3,12 @@ source of truth."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from prefect import flow, get_run_logger
 
 from sohoa.app import backends
+from sohoa.core.fsutil import wider_than_private
 from sohoa.storage.manifests import iter_records
 from sohoa.storage.verify import VerifyReport, remove_orphans, verify_storage
 
@@ -34,4 +37,11 @@ def verify(
     report = verify_storage(store, backends.search_index())
     if repair and remove_orphans(store, report, orphan_min_age_seconds):
         report = verify_storage(store, backends.search_index())
-    return report
+    wide_modes = wider_than_private(backends.settings().data_dir.absolute())
+    if wide_modes:
+        get_run_logger().warning(
+            "%d files or folders in the data folder are readable by other users; "
+            "chmod them to 0700 (folders) and 0600 (files)",
+            len(wide_modes),
+        )
+    return dataclasses.replace(report, wide_modes=tuple(wide_modes))
