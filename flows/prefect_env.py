@@ -4,6 +4,7 @@ run before prefect is imported; explicit environment settings win."""
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 DEFAULTS = {
@@ -21,6 +22,12 @@ DEFAULTS = {
 def configure(quiet: bool = False) -> None:
     for name, value in DEFAULTS.items():
         os.environ.setdefault(name, value)
+    if not os.environ.get("PREFECT_API_URL"):
+        # Prefect's temporary server listens on loopback while a command runs:
+        # only this process and its children know the string its API asks for.
+        auth = os.environ.get("PREFECT_API_AUTH_STRING") or secrets.token_urlsafe(32)
+        os.environ.setdefault("PREFECT_API_AUTH_STRING", auth)
+        os.environ.setdefault("PREFECT_SERVER_API_AUTH_STRING", auth)
     if quiet:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     # The ephemeral server cannot create its database in a missing folder.

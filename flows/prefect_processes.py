@@ -65,7 +65,10 @@ def _child(args: list[str], env: Mapping[str, str], log: Path) -> Iterator[subpr
 @contextmanager
 def prefect_server(home: Path, env: Mapping[str, str]) -> Iterator[str]:
     """``prefect server start`` on a free loopback port with its database in
-    ``home``; yields the API URL once it answers, and stops it afterwards."""
+    ``home``; yields the API URL once it answers, and stops it afterwards.
+
+    With ``PREFECT_API_AUTH_STRING`` in ``env`` (give the same to its workers
+    and clients), the API refuses every request without it (HTTP 401)."""
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     server_env = {
@@ -75,6 +78,9 @@ def prefect_server(home: Path, env: Mapping[str, str]) -> Iterator[str]:
         "PREFECT_SERVER_UI_ENABLED": "false",
     }
     server_env.pop("PREFECT_API_URL", None)
+    server_env.pop("PREFECT_SERVER_API_AUTH_STRING", None)
+    if env.get("PREFECT_API_AUTH_STRING"):
+        server_env["PREFECT_SERVER_API_AUTH_STRING"] = env["PREFECT_API_AUTH_STRING"]
     args = [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)]
     with _child(args, server_env, home / "server.log") as server:
         deadline = time.monotonic() + SERVER_START_SECONDS

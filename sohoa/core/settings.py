@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     min_image_side: int = Field(default=64, ge=1)
     review_min_confidence: float = Field(default=60.0, ge=0, le=100)
     metadata_rules: Path | None = None
+    # Finished Prefect flow runs (and their task runs) older than this are pruned
+    # by the daily prune-prefect-runs deployment; Prefect's database grows otherwise.
+    prefect_keep_days: float = Field(default=30.0, gt=0)
     # The office's time zone: a record digitized at 23:30 UTC counts on the local day.
     timezone: str = "Asia/Ho_Chi_Minh"
 

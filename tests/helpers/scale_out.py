@@ -5,6 +5,7 @@ Shared by tests/flows/test_scale_out.py and bench/scale_out.py."""
 from __future__ import annotations
 
 import os
+import secrets
 import re
 import subprocess
 import sys
@@ -53,6 +54,7 @@ def worker_env(site: Path) -> dict[str, str]:
         "SOHOA_WORKERS": "1",
         "OMP_THREAD_LIMIT": "1",
         "PREFECT_HOME": str(site / "prefect"),
+        "PREFECT_API_AUTH_STRING": secrets.token_urlsafe(16),  # the server's and the workers'
     }
 
 
