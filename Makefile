@@ -9,6 +9,7 @@
 #                       (a server that cannot start fails the run, saying why)
 #   make test-fast      pytest without the live and OCR-heavy tests (markers live, ocr, slow): < 2 min
 #   make bench          throughput, OCR accuracy, search, memory -> BENCHMARKS.md, bench/results.json
+#   make audit          pip-audit of the pinned constraints.txt (needs the network; see SECURITY.md)
 #   make messages       compile the command line's Vietnamese catalogue (sohoa/core/locale)
 #   make clean          stop services, remove .venv and .services/ (tools/ stays: it is a cache)
 SHELL := /bin/bash
@@ -27,7 +28,9 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: help setup system venv demo services services-stop services-status lint pytest test test-fast bench clean messages
+PIP_AUDIT_VERSION := 2.10.1
+
+.PHONY: audit help setup system venv demo services services-stop services-status lint pytest test test-fast bench clean messages
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -53,6 +56,13 @@ services-stop:
 
 services-status:
 	@scripts/services.sh status
+
+# In a venv of its own, so that its dependencies never enter constraints.txt. --strict fails
+# when a package could not be checked (offline, the database unreachable): never a quiet pass.
+audit:
+	@[[ -x .services/audit/bin/pip-audit ]] || { python3 -m venv .services/audit && \
+	  .services/audit/bin/pip install -q pip-audit==$(PIP_AUDIT_VERSION); }
+	.services/audit/bin/pip-audit --strict --no-deps --disable-pip -r constraints.txt
 
 messages: venv
 	$(BIN)/pybabel compile -D sohoa -d sohoa/core/locale -l vi --statistics
