@@ -60,13 +60,15 @@ def parse_storage_url(url: str) -> tuple[str, str]:
     return bucket, f"{prefix}/" if prefix else ""
 
 
-def _http_client() -> urllib3.PoolManager:
-    """Bounded timeouts, and retries with backoff on connection errors and 5xx."""
+def _http_client(ca_certs: Path | None) -> urllib3.PoolManager:
+    """Bounded timeouts, and retries with backoff on connection errors and 5xx;
+    TLS certificates checked against ``ca_certs`` (``SOHOA_S3_CA_CERTS``), else
+    ``SSL_CERT_FILE`` or the bundled CAs."""
     return urllib3.PoolManager(
         timeout=urllib3.Timeout(connect=5, read=60),
         maxsize=10,
         cert_reqs="CERT_REQUIRED",
-        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        ca_certs=str(ca_certs or os.environ.get("SSL_CERT_FILE") or certifi.where()),
         retries=urllib3.Retry(
             total=3,
             backoff_factor=0.5,
@@ -121,7 +123,7 @@ class MinioObjectStore:
                     secret_key=self._settings.s3_secret_key.get_secret_value() or None,
                     secure=self._secure,
                     region=self._settings.s3_region or None,
-                    http_client=_http_client(),
+                    http_client=_http_client(self._settings.s3_ca_certs),
                 )
                 with self._errors():
                     self._ensure_bucket(client)
@@ -195,6 +197,12 @@ class MinioObjectStore:
                 f"and SOHOA_S3_SECURE ({exc})"
             ) from exc
         except urllib3.exceptions.HTTPError as exc:
+            if isinstance(getattr(exc, "reason", exc), urllib3.exceptions.SSLError):
+                raise AccessRefused(
+                    f"{where} presented a certificate sohoa does not trust: set "
+                    "SOHOA_S3_CA_CERTS to the PEM file of the CA that signed it "
+                    f"({getattr(exc, 'reason', exc)})"
+                ) from exc
             raise StorageError(
                 f"Cannot reach {where}: is it running? Check SOHOA_S3_ENDPOINT and "
                 f"SOHOA_S3_SECURE ({type(exc).__name__}: {exc})"

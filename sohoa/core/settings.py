@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     s3_access_key: SecretStr = SecretStr("")
     s3_secret_key: SecretStr = SecretStr("")
     s3_secure: bool = False
+    # PEM file of the CA that signed MinIO's certificate (else the system's CAs)
+    s3_ca_certs: Path | None = None
     s3_region: str = "us-east-1"
     presign_seconds: int = Field(default=900, ge=60, le=7 * 86400)
 
