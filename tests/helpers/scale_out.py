@@ -5,8 +5,8 @@ Shared by tests/flows/test_scale_out.py and bench/scale_out.py."""
 from __future__ import annotations
 
 import os
-import secrets
 import re
+import secrets
 import subprocess
 import sys
 import time
