@@ -1,7 +1,7 @@
 """A duplicate file's own dossier code in the batch history
 
-Revision ID: 0005_duplicate_codes
-Revises: 0004_managers
+Revision ID: 0006_duplicate_codes
+Revises: 0005_indicator_indexes
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_duplicate_codes"
-down_revision = "0004_managers"
+revision = "0006_duplicate_codes"
+down_revision = "0005_indicator_indexes"
 branch_labels = None
 depends_on = None
 
