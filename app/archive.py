@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sohoa.app.fault_points import pause_point
 from sohoa.models import OriginalFile, PageRecord, Record
-from sohoa.models.records import DossierCodeSource
+from sohoa.models.records import DossierCodeSource, FieldValue
 from sohoa.pipeline.inbox import DossierSpec
 from sohoa.pipeline.metadata import ExtractedMetadata
 from sohoa.pipeline.pages import ProcessedPage
@@ -34,6 +34,7 @@ class DossierOutputs:
     ocr_json: Path
     metadata: ExtractedMetadata
     review_reasons: tuple[str, ...]
+    digitized_at: datetime
 
 
 def archive_dossier(
@@ -107,7 +108,7 @@ def archive_dossier(
         ocr_key=ocr_key,
         needs_review=bool(outputs.review_reasons),
         review_reasons=outputs.review_reasons,
-        digitized_at=datetime.now(UTC),
+        digitized_at=outputs.digitized_at,
     )
     save_record(store, record)
     return record
@@ -126,3 +127,8 @@ def dossier_code_and_source(
     code = found[0].value
     in_qr = any(code in payload.upper() for page in outputs.pages for payload in page.qr_payloads)
     return code, DossierCodeSource.QR if in_qr else DossierCodeSource.OCR
+
+
+def first_value(fields: dict[str, tuple[FieldValue, ...]], name: str) -> str:
+    values = fields.get(name, ())
+    return values[0].value if values else ""

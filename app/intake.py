@@ -16,9 +16,10 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sohoa.app.archive import DossierOutputs
+from sohoa.app.archive import DossierOutputs, first_value
 from sohoa.core.errors import InboxError, RejectCode, RejectedInput, StorageError
 from sohoa.core.settings import Settings
 from sohoa.models import BatchReport, FileOutcome, FileStatus, Record
@@ -26,8 +27,9 @@ from sohoa.models.batch import InboxStatus
 from sohoa.models.records import record_id_for
 from sohoa.pipeline import dossier as dossier_steps
 from sohoa.pipeline import inbox
-from sohoa.pipeline.metadata import MetadataRules, extract_metadata
+from sohoa.pipeline.metadata import ExtractedMetadata, MetadataRules, extract_metadata
 from sohoa.pipeline.pages import PageOptions, ProcessedPage
+from sohoa.pipeline.pdfa import ArchivalMetadata
 from sohoa.pipeline.preflight import IntakeLimits, SourceFile, inspect_file
 
 
@@ -250,19 +252,43 @@ def finish_dossier(
     rules: MetadataRules,
     review_min_confidence: float,
 ) -> DossierOutputs:
-    """A dossier's derivatives from its processed pages: the searchable PDF,
-    the OCR JSON, the metadata and the reasons a clerk should review it."""
+    """A dossier's derivatives from its processed pages: the searchable PDF
+    (PDF/A-2b, carrying the record's metadata), the OCR JSON, the metadata and
+    the reasons a clerk should review it."""
     extracted = extract_metadata(dossier_steps.page_texts(pages), rules)
+    digitized_at = datetime.now(UTC)
+    archival = archival_metadata(dossier.record_id, dossier, extracted, digitized_at)
     return DossierOutputs(
         sources=dossier.sources,
         pages=pages,
         page_sources=page_sources,
-        searchable_pdf=dossier_steps.build_searchable_pdf(pages, record_dir / "searchable.pdf"),
+        searchable_pdf=dossier_steps.build_searchable_pdf(
+            pages, record_dir / "searchable.pdf", archival
+        ),
         ocr_json=dossier_steps.write_ocr_json(pages, record_dir / "ocr.json"),
         metadata=extracted,
         review_reasons=dossier_steps.review_reasons(
             pages, extracted, review_min_confidence, dossier.rejected
         ),
+        digitized_at=digitized_at,
+    )
+
+
+def archival_metadata(
+    record_id: str, dossier: CheckedDossier, extracted: ExtractedMetadata, digitized_at: datetime
+) -> ArchivalMetadata:
+    """What the record's PDF/A file says about it (the same values its manifest holds)."""
+    return ArchivalMetadata(
+        record_id=record_id,
+        digitized_at=digitized_at,
+        document_type=extracted.document_type,
+        document_type_label=extracted.document_type_label,
+        number_symbol=first_value(extracted.fields, "number_symbol"),
+        issue_date=extracted.issue_date,
+        dossier_code=dossier.spec.dossier_code or first_value(extracted.fields, "dossier_code"),
+        unit=dossier.spec.unit,
+        procedure=dossier.spec.procedure,
+        sources=tuple(source.path.name for source in dossier.sources),
     )
 
 

@@ -13,18 +13,22 @@ from pathlib import Path
 from sohoa.pipeline.metadata import ExtractedMetadata, PageText
 from sohoa.pipeline.ocr import OcrResult, Word
 from sohoa.pipeline.pages import ProcessedPage
+from sohoa.pipeline.pdfa import ArchivalMetadata
 from sohoa.pipeline.searchable_pdf import compose_page_pdf, merge_pdfs
 
 
-def build_searchable_pdf(pages: Sequence[ProcessedPage], out_pdf: Path) -> Path:
-    """One PDF for the dossier: each page image with an invisible text layer
-    drawn from the word boxes in its ocr.json (one page in memory at a time)."""
+def build_searchable_pdf(
+    pages: Sequence[ProcessedPage], out_pdf: Path, metadata: ArchivalMetadata
+) -> Path:
+    """One PDF/A-2b file for the dossier, carrying ``metadata``: each page image
+    with an invisible text layer drawn from the word boxes in its ocr.json (one
+    page in memory at a time)."""
     page_pdfs = []
     for number, page in enumerate(pages, start=1):
         page_pdf = out_pdf.with_name(f"{out_pdf.stem}-{number:04d}.pdf")
         words = _page_words(page.ocr_json_path)
         page_pdfs.append(compose_page_pdf(page.image_path, words, page.dpi, page_pdf))
-    merge_pdfs(page_pdfs, out_pdf)
+    merge_pdfs(page_pdfs, out_pdf, metadata)
     for page_pdf in page_pdfs:
         page_pdf.unlink(missing_ok=True)
     return out_pdf

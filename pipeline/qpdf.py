@@ -33,8 +33,12 @@ def qpdf_version() -> str:
     return lines[0].strip()
 
 
-def join_pages(pages: list[Path], out_pdf: Path, timeout: float) -> Path:
+def join_pages(pages: list[Path], out_pdf: Path, timeout: float, base: Path | None = None) -> Path:
     """Write the pages of ``pages``, in order, into ``out_pdf`` (reproducible ids).
+
+    ``base``, when given, is the document they go into: its catalog and /Info
+    are kept and its own pages dropped. Streams end as PDF/A asks (an EOL
+    before ``endstream``).
 
     Raises:
         ToolTimeout: qpdf ran past ``timeout``.
@@ -43,9 +47,16 @@ def join_pages(pages: list[Path], out_pdf: Path, timeout: float) -> Path:
     qpdf_version()
     with tempfile.NamedTemporaryFile("w", suffix=".args", dir=out_pdf.parent) as args:
         # An argument file keeps thousands of page paths off the command line.
-        args.write("\n".join(["--empty", "--pages", *map(str, pages), "--"]) + "\n")
+        primary = str(base) if base else "--empty"
+        args.write("\n".join([primary, "--pages", *map(str, pages), "--"]) + "\n")
         args.flush()
-        command = ["qpdf", f"@{args.name}", "--object-streams=generate", "--deterministic-id"]
+        command = [
+            "qpdf",
+            f"@{args.name}",
+            "--object-streams=generate",
+            "--deterministic-id",
+            "--newline-before-endstream",
+        ]
         completed = run_program([*command, out_pdf], timeout=timeout, install_hint=INSTALL_HINT)
         check_exit(completed, f"qpdf joining {out_pdf.name}", ok_codes=(0, _WARNINGS_ONLY))
     return out_pdf

@@ -27,6 +27,7 @@ import pikepdf
 
 from sohoa.core.errors import ProcessingError
 from sohoa.pipeline.ocr import Word
+from sohoa.pipeline.pdfa import ArchivalMetadata, write_pdfa_base
 from sohoa.pipeline.qpdf import join_pages
 
 GLYPHLESS_FONT = Path(__file__).with_name("glyphless.ttf")
@@ -184,16 +185,23 @@ def _glyphless_font(pdf: pikepdf.Pdf) -> pikepdf.Object:
     return pdf.make_indirect(font)
 
 
-def merge_pdfs(pages: list[Path], out_pdf: Path, timeout: float = 600.0) -> Path:
-    """Join page PDFs in order into ``out_pdf``, written atomically.
+def merge_pdfs(
+    pages: list[Path], out_pdf: Path, metadata: ArchivalMetadata, timeout: float = 600.0
+) -> Path:
+    """Join page PDFs in order into ``out_pdf``, a PDF/A-2b file that carries
+    ``metadata``, written atomically.
 
     qpdf streams page content from the inputs, so memory stays flat in the
     number of pages."""
     if not pages:
         raise ProcessingError(f"No pages to put into {out_pdf.name}")
     out_pdf.parent.mkdir(parents=True, exist_ok=True)
-    with _written_atomically(out_pdf) as partial:
-        join_pages(pages, partial, timeout)
+    base = write_pdfa_base(metadata, out_pdf.with_name(f".{out_pdf.stem}.base.pdf"))
+    try:
+        with _written_atomically(out_pdf) as partial:
+            join_pages(pages, partial, timeout, base=base)
+    finally:
+        base.unlink(missing_ok=True)
     return out_pdf
 
 

@@ -27,6 +27,7 @@ from sohoa.app import backends
 from sohoa.core.text import fold, search_tokens
 from sohoa.flows.maintenance import reindex, verify
 from sohoa.models import SearchFacets, SearchQuery, SearchResults
+from sohoa.pipeline.pdfa import SOHOA_NS
 from sohoa.storage.factory import open_search_index
 from sohoa.storage.keys import ORIGINALS
 from sohoa.storage.manifests import iter_records
@@ -37,6 +38,7 @@ from sohoa.storage.verify import referenced_keys, verify_storage
 from tests.helpers import live_services
 from tests.helpers.demo_ingest import DemoIngest
 from tests.helpers.live_services import run_services
+from tests.helpers.verapdf import pdfa_failures
 
 pytestmark = pytest.mark.live
 
@@ -171,6 +173,25 @@ def test_demo_batch_is_stored_in_minio_and_found_in_elasticsearch(
         assert all(found[r] in pages for r, pages in expected.items()), (name, typed, found)
         searched += 1
     assert searched >= 10
+
+
+def test_every_demo_pdf_is_pdfa_2b_with_its_record_metadata(
+    demo_ingest: DemoIngest, tmp_path: Path
+) -> None:
+    store = backends.object_store()
+    pdfs = {}
+    for record in iter_records(store):
+        pdfs[record.record_id] = tmp_path / f"{record.record_id}.pdf"
+        pdfs[record.record_id].write_bytes(store.get_bytes(record.searchable_pdf_key))
+        with pikepdf.open(pdfs[record.record_id]) as pdf:
+            xmp = pdf.open_metadata()
+            assert xmp["{http://purl.org/dc/elements/1.1/}identifier"] == record.record_id
+            assert xmp[f"{{{SOHOA_NS}}}dossierCode"] == record.dossier_code
+            assert xmp[f"{{{SOHOA_NS}}}documentType"] == record.document_type
+
+    failures = pdfa_failures(pdfs.values())
+
+    assert len(failures) == len(demo_ingest.record_ids) and not any(failures.values()), failures
 
 
 # -- 2. SQLite and Elasticsearch agree ----------------------------------------

@@ -3,6 +3,7 @@ checked with poppler."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from sohoa.pipeline import poppler
 from sohoa.pipeline.ocr import Word
+from sohoa.pipeline.pdfa import ArchivalMetadata
 from sohoa.pipeline.searchable_pdf import compose_page_pdf, merge_pdfs
 from sohoa.pipeline.tesseract import recognize
 
@@ -19,6 +21,7 @@ FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 DPI = 200
 SIZE = (1000, 700)  # 5 × 3.5 inches at 200 dpi
 WORD_AT = (120, 300)  # where the test word is drawn, in pixels
+METADATA = ArchivalMetadata(record_id="0" * 64, digitized_at=datetime(2024, 6, 3, tzinfo=UTC))
 VIETNAMESE = ("Cộng hòa xã hội chủ nghĩa", "Độc lập - Tự do - Hạnh phúc")
 
 
@@ -77,7 +80,7 @@ def test_merged_pdf_is_searchable_with_right_pages(
         for n, (jpeg, words) in enumerate(ocr_pages)
     ]
     parts.insert(1, compose_page_pdf(blank, (), DPI, tmp_path / "blank.pdf"))
-    merged = merge_pdfs(parts, tmp_path / "out" / "searchable.pdf")
+    merged = merge_pdfs(parts, tmp_path / "out" / "searchable.pdf", METADATA)
 
     info = poppler.pdf_info(merged, 30)
     assert info.pages == 3
@@ -134,7 +137,7 @@ def test_merged_pages_keep_their_order_and_text(
         else compose_page_pdf(blank, (), DPI, tmp_path / f"{n}.pdf")
         for n in range(5)
     ]
-    merged = merge_pdfs(parts, tmp_path / "out" / "all.pdf")
+    merged = merge_pdfs(parts, tmp_path / "out" / "all.pdf", METADATA)
     pages = poppler.pdf_text(merged, 30).split("\f")[:5]
     assert ["HOUSEHOLD" in page for page in pages] == [True, False, True, False, True]
     assert sorted(p.name for p in merged.parent.iterdir()) == ["all.pdf"]
