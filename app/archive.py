@@ -60,9 +60,9 @@ def archive_dossier(
     for number, (page, source_name) in enumerate(
         zip(outputs.pages, outputs.page_sources, strict=True), start=1
     ):
-        image_key = keys.page_image_key(record_id, number)
+        # The page image is stored once, inside the searchable PDF; only the
+        # small thumbnail is kept beside it.
         thumb_key = keys.thumbnail_key(record_id, number)
-        store.put_file(image_key, page.image_path, "image/jpeg")
         store.put_file(thumb_key, page.thumbnail_path, "image/jpeg")
         page_records.append(
             PageRecord(
@@ -79,7 +79,6 @@ def archive_dossier(
                 word_count=page.word_count,
                 text=page.text,
                 qr_payloads=tuple(page.qr_payloads),
-                image_key=image_key,
                 thumbnail_key=thumb_key,
             )
         )

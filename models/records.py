@@ -82,7 +82,7 @@ class PageRecord(Frozen):
     word_count: int = 0
     text: str = ""
     qr_payloads: tuple[str, ...] = ()
-    image_key: str = ""
+    image_key: str = ""  # records made before page images lived only in the searchable PDF
     thumbnail_key: str = ""
 
 

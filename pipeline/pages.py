@@ -1,11 +1,14 @@
-"""One page from rasterized image to upright JPEG, thumbnail, QR payloads
-and OCR word boxes. The flow calls ``process_page`` once per page; only that
-page is held in memory.
+"""One page from rasterized image to upright page image, thumbnail, QR
+payloads and OCR word boxes. The flow calls ``process_page`` once per page;
+only that page is held in memory.
 
-Files written to ``out_dir`` (fixed names, so tasks pass paths only):
-``page.jpg`` (the faithful page, turned upright and deskewed), ``thumb.jpg``
-and ``ocr.json`` (words with boxes in page.jpg pixels, and confidences; the
-searchable PDF's text layer is drawn from them).
+Files written to ``out_dir`` (fixed names, so tasks pass paths only): the
+faithful page, turned upright and deskewed, in the nature of the scan
+(``page.tif``, CCITT Group 4, for a bilevel scan, which stays bilevel;
+``page.jpg`` at ``PageOptions.jpeg_quality`` for gray, which stays gray, and
+for colour), ``thumb.jpg`` and ``ocr.json`` (words with boxes in the page
+image's pixels, and confidences; the searchable PDF's text layer is drawn
+from them).
 """
 
 from __future__ import annotations
@@ -32,11 +35,13 @@ from sohoa.pipeline.ocr import EMPTY_RESULT, OcrResult
 from sohoa.pipeline.ocr_engine import get_engine
 from sohoa.pipeline.orientation import detect_geometry
 from sohoa.pipeline.qr import decode_qr_codes
+from sohoa.pipeline.rasterize import black_and_white
 from sohoa.pipeline.scale import TextScale, measure_text, rescale
 
 log = logging.getLogger(__name__)
 
 PAGE_IMAGE = "page.jpg"
+BILEVEL_PAGE_IMAGE = "page.tif"
 THUMBNAIL = "thumb.jpg"
 OCR_JSON = "ocr.json"
 THUMBNAIL_QUALITY = 80
@@ -69,7 +74,7 @@ class ProcessedPage:
     ``rotation_degrees`` is the clockwise quarter turn applied, and
     ``orientation_evidence`` what decided it; ``skew_degrees`` the measured
     counter-clockwise skew, undone when ``skew_corrected``; width and height
-    are those of page.jpg, ``dpi`` its resolution (measured from the text
+    are those of the page image, ``dpi`` its resolution (measured from the text
     when the stated one is far off). ``ocr_scale`` is the factor the OCR
     copy was resized by, ``ocr_variant`` which copy was kept ("cleaned" or
     "plain"), and ``second_look`` the alternatives read because the first
@@ -164,13 +169,27 @@ def turn_clockwise(image: np.ndarray, degrees: int) -> np.ndarray:
     return cv2.rotate(image, _QUARTER_TURNS[degrees])
 
 
-def _save_jpegs(page: np.ndarray, out_dir: Path, dpi: int, options: PageOptions) -> None:
-    """page.jpg with its DPI, and thumb.jpg, from one PIL copy of the page."""
+def is_bilevel(page: np.ndarray) -> bool:
+    """True for a gray page whose every pixel is black or white (a 1-bit scan)."""
+    return page.ndim == 2 and not np.any((page != 0) & (page != 255))
+
+
+def _save_page_images(
+    page: np.ndarray, out_dir: Path, dpi: int, options: PageOptions, bilevel: bool
+) -> Path:
+    """The page image with its DPI (see the module's docstring), and thumb.jpg."""
     image = Image.fromarray(page)
-    image.save(out_dir / PAGE_IMAGE, "JPEG", quality=options.jpeg_quality, dpi=(dpi, dpi))
+    if bilevel:
+        page_image = out_dir / BILEVEL_PAGE_IMAGE
+        # Thresholded again: deskewing interpolates the edges of the glyphs.
+        black_and_white(image, "1").save(page_image, "TIFF", compression="group4", dpi=(dpi, dpi))
+    else:
+        page_image = out_dir / PAGE_IMAGE
+        image.save(page_image, "JPEG", quality=options.jpeg_quality, dpi=(dpi, dpi))
     size = (options.thumbnail_px, options.thumbnail_px)
     image.thumbnail(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     image.save(out_dir / THUMBNAIL, "JPEG", quality=THUMBNAIL_QUALITY)
+    return page_image
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +304,8 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
     Steps: grayscale; blank test (blank pages are kept, flagged and not
     OCRed); the page's resolution from its text; orientation; skew,
     corrected only when the estimate is sure; the same turns applied to the
-    faithful colour image, written as JPEG with its DPI plus a thumbnail;
+    faithful image, written with its DPI as a bilevel, gray or colour scan
+    it is (see the module's docstring) plus a thumbnail;
     QR codes; the OCR engine on a cleaned-up copy scaled to the size it
     reads best, with a second look at weak readings (see ``_read``); ocr.json.
 
@@ -297,6 +317,7 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
     timer = _StageTimer()
     with timer("load"):
         page = load_page_image(image_path)
+        bilevel = is_bilevel(page)
         gray = to_grayscale(page)
     with timer("blank"):
         small = overview(gray)
@@ -322,7 +343,7 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
                 dpi = text.page_dpi(options.dpi)
     height, width = page.shape[:2]
     with timer("jpeg"):
-        _save_jpegs(page, out_dir, dpi, options)
+        page_image = _save_page_images(page, out_dir, dpi, options, bilevel)
     with timer("cleanup"):
         dropped = drop_colour(page) if not blank and has_coloured_background(page) else None
     del page
@@ -345,7 +366,7 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
         ", ".join(f"{stage} {seconds:.3f}s" for stage, seconds in timer.seconds.items()),
     )
     return ProcessedPage(
-        image_path=out_dir / PAGE_IMAGE,
+        image_path=page_image,
         thumbnail_path=out_dir / THUMBNAIL,
         ocr_json_path=ocr_json,
         width=width,

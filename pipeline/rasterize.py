@@ -6,7 +6,8 @@ with the page count. A PDF page that is exactly one full-page scan (plus, at
 most, an invisible text layer) is taken out at its native resolution instead:
 faster, and the very pixels the scanner made. TIFF frames, JPEG and PNG images
 keep their native resolution, are turned upright from their EXIF orientation
-and converted to 8-bit grayscale or RGB.
+and converted to 8-bit grayscale or RGB. A bilevel scan stays black and white
+(0 and 255 only), so the page steps can keep it bilevel.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sohoa.pipeline.preflight import SourceFile
 # Resolutions a real scan of a paper page can have; others are missing metadata.
 PLAUSIBLE_DPI = range(100, 1201)
 _WHITE = 255
+_BILEVEL_THRESHOLD = 127
 _TOLERANCE_PT = 0.75  # how closely a scan must cover the page box
 _ANISOTROPY = 0.01
 
@@ -111,9 +113,21 @@ def _render_pdf_page(
         finally:
             raw.unlink(missing_ok=True)
         return _rendered(out, page.native_dpi)
+    # A bilevel scan drawn other than upright at full page (turned, skewed, cropped) is
+    # rendered gray and thresholded: it stays bilevel, as the page steps then keep it.
+    bilevel = bool(images) and all(i.bits_per_component == 1 and i.type == "image" for i in images)
     gray = bool(images) and not page.content.other_marks and all(i.color == "gray" for i in images)
-    poppler.render_pdf_page(pdf, number, dpi, out, timeout, gray=gray)
+    poppler.render_pdf_page(pdf, number, dpi, out, timeout, gray=gray or bilevel)
+    if bilevel:
+        with Image.open(out) as rendered:
+            thresholded = black_and_white(rendered.convert("L"), "L")
+        poppler.save_scratch_page(thresholded, out, dpi)
     return _rendered(out, dpi)
+
+
+def black_and_white(gray: Image.Image, mode: str) -> Image.Image:
+    """``gray`` (mode "L") thresholded at its middle, as mode "1" or "L" (0 and 255)."""
+    return gray.point(lambda value: 255 * (value > _BILEVEL_THRESHOLD), mode=mode)
 
 
 def _save_upright(scan: Image.Image, rotation: int, out: Path, dpi: int) -> None:
@@ -305,7 +319,10 @@ def _full_page_scan_dpi(
         ("gray", 8),
         ("gray", 1),
         ("rgb", 8),
+        ("icc", 8),  # gray or RGB samples under an ICC profile (c03-29.pdf's scanner)
     ):
+        return None
+    if listed.components not in (1, 3):
         return None
     if _rotation(page) not in (0, *_TURN_CLOCKWISE) or "/UserUnit" in page.obj:
         return None

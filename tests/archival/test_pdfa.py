@@ -36,19 +36,23 @@ METADATA = ArchivalMetadata(
 
 
 def generated_page(folder: Path, mode: str) -> ProcessedPage:
-    """A page of ``mode`` ("L" or "RGB") with one line of text and its word box, as
+    """A page of ``mode`` ("1", "L" or "RGB") with one line of text and its word box, as
     ``process_page`` leaves it (no OCR: the box is where the text was drawn)."""
     out = folder / mode
     out.mkdir()
     image = Image.new(mode, (1240, 1754), "white")
-    ImageDraw.Draw(image).rectangle((200, 300, 700, 340), fill="black" if mode == "L" else "red")
-    image.save(out / "page.jpg", quality=85, dpi=(150, 150))
-    image.resize((128, 181)).save(out / "thumb.jpg")
+    ImageDraw.Draw(image).rectangle((200, 300, 700, 340), fill="red" if mode == "RGB" else "black")
+    page_image = out / ("page.tif" if mode == "1" else "page.jpg")
+    if mode == "1":
+        image.save(page_image, compression="group4", dpi=(150, 150))
+    else:
+        image.save(page_image, quality=85, dpi=(150, 150))
+    image.convert("L").resize((128, 181)).save(out / "thumb.jpg")
     word = Word("Quyết", 91.0, 200, 300, 500, 40, block=1, line=1)
     ocr = {"width": 1240, "height": 1754, "dpi": 150, **OcrResult("Quyết", (word,), 91.0).to_dict()}
     (out / "ocr.json").write_text(json.dumps(ocr, ensure_ascii=False), encoding="utf-8")
     return ProcessedPage(
-        image_path=out / "page.jpg",
+        image_path=page_image,
         thumbnail_path=out / "thumb.jpg",
         ocr_json_path=out / "ocr.json",
         width=1240,
@@ -66,13 +70,24 @@ def generated_page(folder: Path, mode: str) -> ProcessedPage:
 
 
 def test_searchable_pdf_is_pdfa_2b_and_says_what_the_record_is(tmp_path: Path) -> None:
-    pages = [generated_page(tmp_path, "L"), generated_page(tmp_path, "RGB")]
+    pages = [generated_page(tmp_path, mode) for mode in ("1", "L", "RGB")]
 
     pdf_path = build_searchable_pdf(pages, tmp_path / "searchable.pdf", METADATA)
 
     assert pdfa_failures([pdf_path]) == {str(pdf_path): []}
     with pikepdf.open(pdf_path) as pdf:
-        assert len(pdf.pages) == 2 and str(pdf.Root.Lang) == "vi"
+        assert len(pdf.pages) == 3 and str(pdf.Root.Lang) == "vi"
+        # Each page keeps its scan's nature, its image embedded as stored.
+        images = [next(iter(page.get_images().values())) for page in pdf.pages]
+        assert [
+            (pikepdf.PdfImage(i).filters, str(i.ColorSpace), int(i.BitsPerComponent))
+            for i in images
+        ] == [
+            (["/CCITTFaxDecode"], "/DeviceGray", 1),
+            (["/DCTDecode"], "/DeviceGray", 8),
+            (["/DCTDecode"], "/DeviceRGB", 8),
+        ]
+        assert images[2].read_raw_bytes() == pages[2].image_path.read_bytes()
         assert str(pdf.docinfo.Title) == "Quyết định 12/QĐ-UBND, hồ sơ HS-2024-0001"
         assert str(pdf.docinfo.CreationDate) == "D:20240603093005+00'00'"
         xmp = pdf.open_metadata()

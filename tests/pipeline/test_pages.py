@@ -116,9 +116,17 @@ def test_image_modes(
     source.save(path)
     result = process_page(path, tmp_path / "out", PageOptions(dpi=150, ocr_timeout=120.0))
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in result.text
-    with Image.open(result.image_path) as jpeg:
-        assert jpeg.mode == ("RGB" if mode in ("RGBA", "P") else "L")
-        assert jpeg.info["dpi"] == pytest.approx((150, 150))
+    with Image.open(result.image_path) as stored:
+        # A bilevel scan stays bilevel (CCITT G4), gray stays gray, colour colour.
+        if mode == "1":
+            assert (stored.format, stored.mode, stored.info["compression"]) == (
+                "TIFF",
+                "1",
+                "group4",
+            )
+        else:
+            assert (stored.format, stored.mode) == ("JPEG", "RGB" if mode in ("RGBA", "P") else "L")
+        assert stored.info["dpi"] == pytest.approx((150, 150))
 
 
 def test_unreadable_image(tmp_path: Path) -> None:
