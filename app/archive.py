@@ -31,7 +31,7 @@ class DossierOutputs:
     pages: Sequence[ProcessedPage]
     page_sources: Sequence[str]
     searchable_pdf: Path
-    ocr_json: Path
+    alto_xml: Path
     metadata: ExtractedMetadata
     review_reasons: tuple[str, ...]
     digitized_at: datetime
@@ -85,9 +85,9 @@ def archive_dossier(
 
     pause_point("archive")  # test hook: originals and page images stored, no manifest yet
     pdf_key = keys.searchable_pdf_key(record_id)
-    ocr_key = keys.ocr_key(record_id)
+    ocr_key = keys.alto_key(record_id)
     store.put_file(pdf_key, outputs.searchable_pdf, "application/pdf")
-    store.put_file(ocr_key, outputs.ocr_json, "application/json")
+    store.put_file(ocr_key, outputs.alto_xml, "application/xml")
 
     dossier_code, code_source = dossier_code_and_source(spec, outputs)
     record = Record(

@@ -253,19 +253,19 @@ def finish_dossier(
     review_min_confidence: float,
 ) -> DossierOutputs:
     """A dossier's derivatives from its processed pages: the searchable PDF
-    (PDF/A-2b, carrying the record's metadata), the OCR JSON, the metadata and
-    the reasons a clerk should review it."""
+    (PDF/A-2b, carrying the record's metadata), the OCR as ALTO XML 4, the
+    metadata and the reasons a clerk should review it."""
     extracted = extract_metadata(dossier_steps.page_texts(pages), rules)
     digitized_at = datetime.now(UTC)
-    archival = archival_metadata(dossier.record_id, dossier, extracted, digitized_at)
+    archival = archival_metadata(dossier, extracted, digitized_at)
     return DossierOutputs(
         sources=dossier.sources,
         pages=pages,
         page_sources=page_sources,
         searchable_pdf=dossier_steps.build_searchable_pdf(
-            pages, record_dir / "searchable.pdf", archival
+            pages, record_dir / dossier_steps.SEARCHABLE_PDF, archival
         ),
-        ocr_json=dossier_steps.write_ocr_json(pages, record_dir / "ocr.json"),
+        alto_xml=dossier_steps.build_alto(pages, record_dir / dossier_steps.ALTO_XML, digitized_at),
         metadata=extracted,
         review_reasons=dossier_steps.review_reasons(
             pages, extracted, review_min_confidence, dossier.rejected
@@ -275,11 +275,11 @@ def finish_dossier(
 
 
 def archival_metadata(
-    record_id: str, dossier: CheckedDossier, extracted: ExtractedMetadata, digitized_at: datetime
+    dossier: CheckedDossier, extracted: ExtractedMetadata, digitized_at: datetime
 ) -> ArchivalMetadata:
     """What the record's PDF/A file says about it (the same values its manifest holds)."""
     return ArchivalMetadata(
-        record_id=record_id,
+        record_id=dossier.record_id,
         digitized_at=digitized_at,
         document_type=extracted.document_type,
         document_type_label=extracted.document_type_label,

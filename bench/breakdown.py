@@ -15,6 +15,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.corpus import LIMITS, CorpusFile
@@ -22,6 +23,7 @@ from bench.engines import RasterPage, tesseract_floor
 from sohoa.pipeline import dossier
 from sohoa.pipeline.metadata import extract_metadata, load_rules
 from sohoa.pipeline.pages import PageOptions, process_page
+from sohoa.pipeline.pdfa import ArchivalMetadata
 from sohoa.pipeline.preflight import inspect_file
 from sohoa.pipeline.rasterize import render_page
 from sohoa.samples import DPI
@@ -87,8 +89,10 @@ def page_breakdown(files: Sequence[CorpusFile], work: Path) -> dict[str, float]:
                     as_scanned["ocr"] += stages.seconds["page: ocr"] - ocr_before
                     as_scanned["floor"] += floor
             started = time.perf_counter()
-            dossier.build_searchable_pdf(processed, work / f"{item.path.stem}.pdf")
-            dossier.write_ocr_json(processed, work / f"{item.path.stem}.json")
+            now = datetime.now(UTC)
+            metadata = ArchivalMetadata(record_id=item.path.stem, digitized_at=now)
+            dossier.build_searchable_pdf(processed, work / f"{item.path.stem}.pdf", metadata)
+            dossier.build_alto(processed, work / f"{item.path.stem}.xml", now)
             extract_metadata(dossier.page_texts(processed), rules)
             totals["dossier: searchable PDF, OCR JSON, metadata"] += time.perf_counter() - started
         totals.update(stages.seconds)

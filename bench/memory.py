@@ -161,14 +161,19 @@ def child_pages(source_path: Path, out_dir: Path, numbers: Sequence[int]) -> Non
 
 def child_assemble(pages_json: Path, count: int, out_dir: Path) -> None:
     """The dossier steps over ``count`` pages, cycling through the processed ones."""
+    from datetime import UTC, datetime
+
     from sohoa.pipeline import dossier
     from sohoa.pipeline.pages import ProcessedPage
+    from sohoa.pipeline.pdfa import ArchivalMetadata
 
     known = [ProcessedPage.from_dict(d) for d in json.loads(pages_json.read_text("utf-8"))]
     pages = [known[i % len(known)] for i in range(count)]
     out_dir.mkdir(parents=True, exist_ok=True)
-    dossier.build_searchable_pdf(pages, out_dir / "searchable.pdf")
-    dossier.write_ocr_json(pages, out_dir / "ocr.json")
+    now = datetime.now(UTC)
+    metadata = ArchivalMetadata(record_id="memory", digitized_at=now)
+    dossier.build_searchable_pdf(pages, out_dir / "searchable.pdf", metadata)
+    dossier.build_alto(pages, out_dir / "alto.xml", now)
     print(vm_hwm_kib())
 
 

@@ -80,6 +80,8 @@ def render(results: dict[str, Any]) -> str:
         out += _memory(results["memory"])
     if "managers" in results:
         out += _managers(results["managers"], results.get("separate_runs", {}))
+    if "storage" in results:
+        out += _storage(results["storage"])
     out += ["", "## Method", "", *METHOD]
     # Sections measured by scripts of their own and written by hand, kept verbatim.
     for section in results.get("extra_sections", ()):
@@ -370,6 +372,56 @@ def _api_search(found: dict[str, Any], separate_runs: dict[str, Any]) -> list[st
         for name, params in found["queries"].items()
     ]
     out += _table(["query", "parameters", *backends], rows)
+    return out
+
+
+def _storage(storage: dict[str, Any]) -> list[str]:
+    """Stored record against original, per real scan (``bench/storage_size.py``)."""
+    out = [
+        "",
+        "## Stored size",
+        "",
+        "Each real scan digitized into a filesystem store; the record's folder "
+        "(`records/<id>/`: the searchable PDF/A-2b, ocr.json, thumbnails, manifest) against "
+        "the original file. Page images are stored once, inside the PDF: bilevel as CCITT G4, "
+        f"gray and colour as JPEG at quality {storage['jpeg_quality']}.",
+        "",
+    ]
+    rows = [
+        [
+            f"`{name}`",
+            figures["pages"],
+            f"{figures['original_bytes'] / 1000:,.0f}",
+            f"{figures['searchable_pdf_bytes'] / 1000:,.0f}",
+            f"{figures['record_bytes'] / 1000:,.0f}",
+            f"{figures['record_vs_original']:.2f}×",
+            ", ".join(sorted(set(figures["page_images"]))),
+        ]
+        for name, figures in storage["files"].items()
+    ]
+    out += _table(
+        [
+            "scan",
+            "pages",
+            "original KB",
+            "searchable PDF KB",
+            "record KB",
+            "record ÷ original",
+            "page images",
+        ],
+        rows,
+    )
+    for name, before in storage["before"].items():
+        now = storage["files"].get(name)
+        if now:
+            out += [
+                "",
+                f"`{name}` before issue 13: searchable PDF "
+                f"{before['searchable_pdf_bytes'] / 1e6:.1f} MB, record folder "
+                f"{before['record_bytes'] / 1e6:.1f} MB (RGB JPEG pages, stored twice); now "
+                f"{now['searchable_pdf_bytes'] / 1000:,.0f} KB and "
+                f"{now['record_bytes'] / 1000:,.0f} KB.",
+            ]
     return out
 
 

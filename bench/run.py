@@ -5,10 +5,11 @@ Writes ``bench/results.json`` (every figure, machine-readable) and
 targets are met). ``--quick`` is a small smoke run for development, and
 ``--only SECTION`` runs one section alone (``--only realscans``: the real-scan
 evaluation, a few minutes; ``--only managers``: `sohoa report` on a generated
-year on SQLite and PostgreSQL and a 500,000-row register import, ~10 minutes);
-both write under ``bench/work/`` and leave the committed files alone, unless
-``--only SECTION --merge``: then the section's figures replace its earlier ones
-in ``bench/results.json`` (marked with their own command and date) and
+year on SQLite and PostgreSQL and a 500,000-row register import, ~10 minutes;
+``--only storage``: stored size against the original for each real scan, a
+minute); both write under ``bench/work/`` and leave the committed files alone,
+unless ``--only SECTION --merge``: then the section's figures replace its earlier
+ones in ``bench/results.json`` (marked with their own command and date) and
 BENCHMARKS.md is rendered again.
 
     .venv/bin/python bench/run.py [--quick] [--runs 3] [--skip SECTION ...]
@@ -38,6 +39,7 @@ from bench import (  # noqa: E402
     realscans,
     report,
     services,
+    storage_size,
     throughput,
 )
 from bench import managers as managers_bench  # noqa: E402
@@ -47,9 +49,9 @@ from bench.corpus import build_corpus  # noqa: E402
 from bench.engines import ocrmypdf_version, run_program  # noqa: E402
 
 WORK = REPO / "bench" / "work"
-SECTIONS = ("throughput", "realscans", "search", "api_search", "memory", "managers")
+SECTIONS = ("throughput", "realscans", "search", "api_search", "memory", "managers", "storage")
 # Sections' keys in the results, for --merge.
-SECTION_KEYS = {"api_search": ("api_search",), "managers": ("managers",)}
+SECTION_KEYS = {"api_search": ("api_search",), "managers": ("managers",), "storage": ("storage",)}
 SEARCH_SIZES = (10_000, 100_000)
 QUICK_SEARCH_SIZES = (1_000, 5_000)
 ACCURACY_SETS = ("clean", "skewed", "rotated", "noisy")
@@ -194,6 +196,16 @@ def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
             len(report_s) == 2 and all(s < 5 for s in report_s.values()),
             "" if len(report_s) == 2 else "PostgreSQL not measured (no SOHOA_TEST_DATABASE_URL)",
         )
+    storage = results.get("storage")
+    if storage:
+        ratios = {name: f["record_vs_original"] for name, f in storage["files"].items()}
+        over = [name for name, ratio in ratios.items() if ratio > storage["target_ratio"]]
+        found["record_vs_original"] = _target(
+            ratios,
+            f"record <= {storage['target_ratio']}× the original, every real scan",
+            not over,
+            f"over on {', '.join(over)}" if over else "",
+        )
     return found
 
 
@@ -317,6 +329,8 @@ def main() -> int:
             results["peak_rss_mb"][f"ingest_{results['throughput']['pages']}_pages"] = max(ingest)
     if "managers" not in skip:
         results["managers"] = managers_bench.run_managers(log)
+    if "storage" not in skip:
+        results["storage"] = storage_size.run_storage(WORK / "storage", WORK / "cache", log)
     results["targets"] = targets(results)
     results["duration_seconds"] = round(time.perf_counter() - _started, 1)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]

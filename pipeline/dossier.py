@@ -1,20 +1,24 @@
 """Steps that turn a dossier's processed pages into its derivatives: the
-searchable PDF, the combined OCR JSON, the text for metadata extraction and
+searchable PDF/A, the OCR as ALTO XML, the text for metadata extraction and
 the reasons a clerk should review the result."""
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
+from sohoa.pipeline.alto import write_alto
 from sohoa.pipeline.metadata import ExtractedMetadata, PageText
 from sohoa.pipeline.ocr import OcrResult, Word
 from sohoa.pipeline.pages import ProcessedPage
-from sohoa.pipeline.pdfa import ArchivalMetadata
+from sohoa.pipeline.pdfa import LANGUAGE, ArchivalMetadata
 from sohoa.pipeline.searchable_pdf import compose_page_pdf, merge_pdfs
+
+SEARCHABLE_PDF = "searchable.pdf"
+ALTO_XML = "alto.xml"
 
 
 def build_searchable_pdf(
@@ -38,19 +42,19 @@ def _page_words(ocr_json: Path) -> tuple[Word, ...]:
     return OcrResult.from_dict(json.loads(ocr_json.read_text(encoding="utf-8"))).words
 
 
-def write_ocr_json(pages: Sequence[ProcessedPage], out_json: Path) -> Path:
-    """All pages' words, boxes and confidences in one document, page by page."""
-    tmp = out_json.with_suffix(".tmp")
-    with tmp.open("w", encoding="utf-8") as out:
-        out.write('{"pages": [')
-        for number, page in enumerate(pages, start=1):
-            words = json.loads(page.ocr_json_path.read_text(encoding="utf-8"))
-            out.write(("," if number > 1 else "") + json.dumps({"number": number, **words}))
-        out.write("]}")
-        out.flush()
-        os.fsync(out.fileno())
-    tmp.replace(out_json)
-    return out_json
+def build_alto(pages: Sequence[ProcessedPage], out_xml: Path, processed_at: datetime) -> Path:
+    """The dossier's OCR as ALTO XML 4: every page's words, boxes and
+    confidences from its ocr.json (one page in memory at a time)."""
+    return write_alto(
+        (
+            (page.width, page.height, page.ocr_confidence, _page_words(page.ocr_json_path))
+            for page in pages
+        ),
+        out_xml,
+        image_file=SEARCHABLE_PDF,
+        language=LANGUAGE,
+        processed_at=processed_at,
+    )
 
 
 def page_texts(pages: Sequence[ProcessedPage]) -> list[PageText]:

@@ -26,7 +26,13 @@ def searchable_pdf_key(record_id: str) -> str:
 
 
 def ocr_key(record_id: str) -> str:
+    """Where records made before ALTO kept their OCR (sohoa's own JSON)."""
     return f"{record_prefix(record_id)}ocr.json"
+
+
+def alto_key(record_id: str) -> str:
+    """The record's OCR: ALTO XML 4, words with boxes and confidences."""
+    return f"{record_prefix(record_id)}alto.xml"
 
 
 def page_image_key(record_id: str, page: int) -> str:

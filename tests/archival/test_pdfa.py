@@ -1,22 +1,21 @@
-"""Searchable PDFs are PDF/A-2b, checked by veraPDF, and carry the record's metadata."""
+"""Searchable PDFs are PDF/A-2b, checked by veraPDF, and carry the record's metadata;
+a real scan's PDF and ALTO are valid too."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pikepdf
 import pytest
-from PIL import Image, ImageDraw
 
-from sohoa.pipeline.dossier import build_searchable_pdf
-from sohoa.pipeline.ocr import OcrResult, Word
-from sohoa.pipeline.pages import PageOptions, ProcessedPage, process_page
+from sohoa.pipeline.dossier import build_alto, build_searchable_pdf
+from sohoa.pipeline.pages import PageOptions, process_page
 from sohoa.pipeline.pdfa import SOHOA_NS, ArchivalMetadata
 from sohoa.pipeline.preflight import IntakeLimits, inspect_file
 from sohoa.pipeline.rasterize import render_page
 from sohoa.samples.realscans import realscans_dir
+from tests.helpers.archival import alto_errors, generated_page
 from tests.helpers.verapdf import pdfa_failures
 
 LIMITS = IntakeLimits(max_file_bytes=1 << 30, max_page_pixels=200_000_000, min_image_side=64)
@@ -33,40 +32,6 @@ METADATA = ArchivalMetadata(
     procedure="Cấp phép xây dựng",
     sources=("hs-0001.pdf",),
 )
-
-
-def generated_page(folder: Path, mode: str) -> ProcessedPage:
-    """A page of ``mode`` ("1", "L" or "RGB") with one line of text and its word box, as
-    ``process_page`` leaves it (no OCR: the box is where the text was drawn)."""
-    out = folder / mode
-    out.mkdir()
-    image = Image.new(mode, (1240, 1754), "white")
-    ImageDraw.Draw(image).rectangle((200, 300, 700, 340), fill="red" if mode == "RGB" else "black")
-    page_image = out / ("page.tif" if mode == "1" else "page.jpg")
-    if mode == "1":
-        image.save(page_image, compression="group4", dpi=(150, 150))
-    else:
-        image.save(page_image, quality=85, dpi=(150, 150))
-    image.convert("L").resize((128, 181)).save(out / "thumb.jpg")
-    word = Word("Quyết", 91.0, 200, 300, 500, 40, block=1, line=1)
-    ocr = {"width": 1240, "height": 1754, "dpi": 150, **OcrResult("Quyết", (word,), 91.0).to_dict()}
-    (out / "ocr.json").write_text(json.dumps(ocr, ensure_ascii=False), encoding="utf-8")
-    return ProcessedPage(
-        image_path=page_image,
-        thumbnail_path=out / "thumb.jpg",
-        ocr_json_path=out / "ocr.json",
-        width=1240,
-        height=1754,
-        dpi=150,
-        rotation_degrees=0,
-        skew_degrees=0.0,
-        skew_corrected=False,
-        blank=False,
-        ocr_confidence=91.0,
-        word_count=1,
-        text="Quyết",
-        qr_payloads=(),
-    )
 
 
 def test_searchable_pdf_is_pdfa_2b_and_says_what_the_record_is(tmp_path: Path) -> None:
@@ -126,11 +91,13 @@ def test_validator_reports_a_pdf_that_is_not_pdfa(tmp_path: Path) -> None:
 
 
 @pytest.mark.ocr
-def test_searchable_pdf_of_a_real_scan_is_pdfa_2b(tmp_path: Path) -> None:
+def test_searchable_pdf_and_alto_of_a_real_scan_are_valid(tmp_path: Path) -> None:
     scan = inspect_file(realscans_dir() / "sroie-dev" / "007.jpg", LIMITS)
     rendered = render_page(scan, 0, 300, tmp_path / "page.tif", timeout=120)
     page = process_page(rendered.path, tmp_path / "page", PageOptions(languages="eng"))
 
     pdf_path = build_searchable_pdf([page], tmp_path / "searchable.pdf", METADATA)
+    alto = build_alto([page], tmp_path / "alto.xml", METADATA.digitized_at)
 
     assert pdfa_failures([pdf_path]) == {str(pdf_path): []}
+    assert alto_errors(alto) == []

@@ -36,6 +36,7 @@ from sohoa.storage.search_semantics import parse_query
 from sohoa.storage.sqlite_index import SqliteSearchIndex
 from sohoa.storage.verify import referenced_keys, verify_storage
 from tests.helpers import live_services
+from tests.helpers.archival import alto_errors
 from tests.helpers.demo_ingest import DemoIngest
 from tests.helpers.live_services import run_services
 from tests.helpers.verapdf import pdfa_failures
@@ -176,7 +177,7 @@ def test_demo_batch_is_stored_in_minio_and_found_in_elasticsearch(
     assert searched >= 10
 
 
-def test_every_demo_pdf_is_pdfa_2b_with_its_record_metadata(
+def test_every_demo_pdf_is_pdfa_2b_and_every_alto_valid(
     demo_ingest: DemoIngest, tmp_path: Path
 ) -> None:
     store = backends.object_store()
@@ -189,6 +190,8 @@ def test_every_demo_pdf_is_pdfa_2b_with_its_record_metadata(
             assert xmp["{http://purl.org/dc/elements/1.1/}identifier"] == record.record_id
             assert xmp[f"{{{SOHOA_NS}}}dossierCode"] == record.dossier_code
             assert xmp[f"{{{SOHOA_NS}}}documentType"] == record.document_type
+        assert record.ocr_key.endswith("alto.xml")
+        assert alto_errors(store.get_bytes(record.ocr_key)) == [], record.record_id
 
     failures = pdfa_failures(pdfs.values())
 

@@ -1,0 +1,96 @@
+"""Stored size against the original, for every real scan of the corpus.
+
+Each of OCRmyPDF's real scans (``bench/corpus.py:REAL_SCANS``) goes through the
+steps the flow runs (``inspect_file``, ``render_page``, ``process_page``,
+``finish_dossier``, ``archive_dossier``) into a filesystem object store; the
+record's folder (``records/<id>/``: searchable PDF/A, ocr.json, thumbnails,
+manifest) is weighed against the original file, and each page image's kind
+(bilevel G4, gray or colour JPEG) is read from the searchable PDF.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+
+from bench.corpus import LIMITS, REAL_SCANS, fetch_ocrmypdf_resources
+from sohoa.app.archive import archive_dossier
+from sohoa.app.intake import CheckedDossier, finish_dossier
+from sohoa.pipeline.inbox import DossierSpec
+from sohoa.pipeline.metadata import load_rules
+from sohoa.pipeline.pages import PageOptions, process_page
+from sohoa.pipeline.preflight import inspect_file
+from sohoa.pipeline.rasterize import render_page
+from sohoa.samples import DPI
+from sohoa.storage import keys
+from sohoa.storage.filesystem import FilesystemObjectStore
+
+# Before this section existed (issue 13): cardinal.pdf's searchable PDF and record folder.
+BEFORE = {"cardinal.pdf": {"searchable_pdf_bytes": 5_200_000, "record_bytes": 10_900_000}}
+TARGET_RATIO = 1.5
+
+
+def run_storage(work: Path, cache: Path, log: Callable[[str], None]) -> dict[str, Any]:
+    shutil.rmtree(work, ignore_errors=True)
+    resources = fetch_ocrmypdf_resources(cache)
+    store = FilesystemObjectStore(work / "objects")
+    files = {}
+    for name in REAL_SCANS:
+        files[name] = _store_one(resources / name, work / name, store)
+        log(f"storage: {name} {files[name]}")
+    return {
+        "files": files,
+        "before": BEFORE,
+        "target_ratio": TARGET_RATIO,
+        "jpeg_quality": PageOptions().jpeg_quality,
+    }
+
+
+def _store_one(original: Path, work: Path, store: FilesystemObjectStore) -> dict[str, Any]:
+    source = inspect_file(original, LIMITS)
+    pages = []
+    for index in range(source.page_count):
+        out = work / f"{index + 1:04d}"
+        rendered = render_page(source, index, DPI, out / "raster.tif", 300)
+        pages.append(process_page(rendered.path, out, PageOptions(dpi=rendered.dpi)))
+    spec = DossierSpec(name=original.name, files=(original,))
+    dossier = CheckedDossier(spec, [source])
+    outputs = finish_dossier(dossier, pages, [original.name] * len(pages), work, load_rules(), 60)
+    record = archive_dossier(store, dossier.record_id, "bench", spec, outputs)
+    prefix = keys.record_prefix(record.record_id)
+    record_bytes = sum(_size(store, key) for key in store.list_keys(prefix))
+    pdf_bytes = _size(store, record.searchable_pdf_key)
+    return {
+        "pages": len(pages),
+        "original_bytes": source.size,
+        "searchable_pdf_bytes": pdf_bytes,
+        "record_bytes": record_bytes,
+        "record_vs_original": round(record_bytes / source.size, 2),
+        "page_images": _page_image_kinds(outputs.searchable_pdf),
+    }
+
+
+def _size(store: FilesystemObjectStore, key: str) -> int:
+    stat = store.stat(key)
+    return stat.size if stat else 0
+
+
+def _page_image_kinds(pdf_path: Path) -> list[str]:
+    """Each page's image as "filter bits colourspace", e.g. "CCITTFax 1-bit gray"."""
+    kinds = []
+    with pikepdf.open(pdf_path) as pdf:
+        for page in pdf.pages:
+            for image in page.get_images().values():
+                filters = "+".join(
+                    f.removeprefix("/").removesuffix("Decode")
+                    for f in pikepdf.PdfImage(image).filters
+                )
+                space = {"/DeviceGray": "gray", "/DeviceRGB": "colour"}.get(
+                    str(image.ColorSpace), str(image.ColorSpace)
+                )
+                kinds.append(f"{filters} {int(image.BitsPerComponent)}-bit {space}")
+    return kinds
