@@ -87,7 +87,7 @@ def archive_dossier(
     pdf_key = keys.searchable_pdf_key(record_id)
     ocr_key = keys.alto_key(record_id)
     store.put_file(pdf_key, outputs.searchable_pdf, "application/pdf")
-    store.put_file(ocr_key, outputs.alto_xml, "application/xml")
+    store.put_file(ocr_key, outputs.alto_xml, "application/gzip")
 
     dossier_code, code_source = dossier_code_and_source(spec, outputs)
     record = Record(

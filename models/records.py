@@ -105,7 +105,7 @@ class Record(Frozen):
     fields: dict[str, tuple[FieldValue, ...]] = Field(default_factory=dict)
     issue_date: date | None = None
     searchable_pdf_key: str = ""
-    ocr_key: str = ""  # ALTO XML 4 (alto.xml); ocr.json in records made before it
+    ocr_key: str = ""  # ALTO XML 4 (alto.xml.gz); ocr.json in records made before it
     needs_review: bool = False
     review_reasons: tuple[str, ...] = ()
     digitized_at: datetime

@@ -10,11 +10,15 @@ file valid against it is valid against the full schema (see that file).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gzip
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from importlib.metadata import version
 from itertools import groupby
 from pathlib import Path
+from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 from sohoa.pipeline.ocr import Word
@@ -33,16 +37,16 @@ def write_alto(
     processed_at: datetime,
 ) -> Path:
     """Write ``pages`` (width, height in pixels, mean confidence 0-100, words)
-    as one ALTO document, written atomically; ``pages`` is read once, one page
-    at a time.
+    as one ALTO document, written atomically (gzip-compressed when ``out_xml``
+    ends in ``.gz``); ``pages`` is read once, one page at a time.
 
     Args:
         image_file: what the pixel coordinates refer to (the searchable PDF's name).
         language: the document's language (ISO 639-1, ``vi``), on every page.
         processed_at: when the OCR ran.
     """
-    partial = out_xml.with_suffix(".partial")
-    with partial.open("w", encoding="utf-8") as out:
+    partial = out_xml.with_name(f".{out_xml.name}.partial")
+    with _opened(partial, compressed=out_xml.suffix == ".gz") as out:
         out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         out.write(
             f'<alto xmlns="{ALTO_NS}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
@@ -55,6 +59,22 @@ def write_alto(
         out.write("</Layout>\n</alto>\n")
     partial.replace(out_xml)
     return out_xml
+
+
+@contextmanager
+def _opened(path: Path, *, compressed: bool) -> Iterator[TextIO]:
+    """``path`` open for UTF-8 text, through gzip (no timestamp, so the bytes
+    depend on the content alone) when ``compressed``."""
+    with path.open("wb") as raw:
+        if compressed:
+            with (
+                gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as packed,
+                io.TextIOWrapper(packed, encoding="utf-8") as text,
+            ):
+                yield text
+        else:
+            with io.TextIOWrapper(raw, encoding="utf-8") as text:
+                yield text
 
 
 def _description(image_file: str, processed_at: datetime) -> str:

@@ -18,7 +18,7 @@ from sohoa.pipeline.pdfa import LANGUAGE, ArchivalMetadata
 from sohoa.pipeline.searchable_pdf import compose_page_pdf, merge_pdfs
 
 SEARCHABLE_PDF = "searchable.pdf"
-ALTO_XML = "alto.xml"
+ALTO_XML = "alto.xml.gz"  # ALTO compresses about tenfold; stored so
 
 
 def build_searchable_pdf(

@@ -16,7 +16,7 @@ file itself (the ``pdfaExtension`` block).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib.metadata import version
@@ -29,6 +29,16 @@ SRGB_PROFILE = Path(__file__).with_name("sRGB2014.icc")
 SOHOA_NS = "https://sohoa.vn/ns/record/1.0/"
 PRODUCER = f"sohoa {version('sohoa')}"
 LANGUAGE = "vi"
+# How XMP's Dublin Core schema holds each element ("": a simple value).
+_DC_XMP_CONTAINERS = {
+    "title": "Alt",
+    "type": "Bag",
+    "identifier": "",
+    "date": "Seq",
+    "language": "Bag",
+    "format": "",
+    "relation": "Bag",
+}
 # The sohoa schema's properties: name, XMP value type, description.
 _SOHOA_PROPERTIES = (
     ("recordId", "Text", "Record identifier in sohoa (SHA-256 of its original files)"),
@@ -71,6 +81,18 @@ class ArchivalMetadata:
         """Dublin Core relations: the dossier, and the original files it was digitized from."""
         dossier = [f"dossier:{self.dossier_code}"] if self.dossier_code else []
         return dossier + [f"original:{name}" for name in self.sources]
+
+    def dublin_core(self) -> list[tuple[str, list[str]]]:
+        """Dublin Core elements and their values, in order; empty ones have no values."""
+        return [
+            ("title", [self.title]),
+            ("type", [self.document_type_label or "Text", "Text"]),
+            ("identifier", [self.record_id]),
+            ("date", [self.issue_date.isoformat()] if self.issue_date else []),
+            ("language", [self.language]),
+            ("format", ["application/pdf"]),
+            ("relation", self.relations),
+        ]
 
     def properties(self) -> dict[str, str]:
         """The ``sohoa`` schema's values, by property name (empty ones left out)."""
@@ -128,15 +150,9 @@ def write_pdfa_base(metadata: ArchivalMetadata, out_pdf: Path) -> Path:
 def xmp_packet(metadata: ArchivalMetadata) -> str:
     """The XMP packet: PDF/A identification, Dublin Core, XMP basic, PDF and sohoa properties."""
     when = _xmp_date(metadata.digitized_at)
-    issued = [metadata.issue_date.isoformat()] if metadata.issue_date else []
     dublin_core = [
-        _lang_alt("dc:title", metadata.title),
-        _container("dc:type", "Bag", [metadata.document_type_label or "Text", "Text"]),
-        f"<dc:identifier>{escape(metadata.record_id)}</dc:identifier>",
-        _container("dc:date", "Seq", issued),
-        _container("dc:language", "Bag", [metadata.language]),
-        "<dc:format>application/pdf</dc:format>",
-        _container("dc:relation", "Bag", metadata.relations),
+        _xmp_property(f"dc:{element}", _DC_XMP_CONTAINERS[element], values)
+        for element, values in metadata.dublin_core()
     ]
     sohoa = [
         f"<sohoa:{name}>{escape(value)}</sohoa:{name}>"
@@ -195,15 +211,35 @@ def _extension_schema() -> str:
     )
 
 
-def _container(name: str, kind: str, items: Iterable[str]) -> str:
-    """An rdf:Bag or rdf:Seq property; empty when there are no items."""
-    lis = "".join(f"<rdf:li>{escape(item)}</rdf:li>" for item in items)
-    return f"<{name}><rdf:{kind}>{lis}</rdf:{kind}></{name}>" if lis else ""
+def _xmp_property(name: str, container: str, values: Sequence[str]) -> str:
+    """A property as XMP's Dublin Core schema types it: a simple value, a
+    language alternative, or an rdf:Bag or rdf:Seq; empty when there are no values."""
+    if not values:
+        return ""
+    if not container:
+        return f"<{name}>{escape(values[0])}</{name}>"
+    language = ' xml:lang="x-default"' if container == "Alt" else ""
+    items = "".join(f"<rdf:li{language}>{escape(value)}</rdf:li>" for value in values)
+    return f"<{name}><rdf:{container}>{items}</rdf:{container}></{name}>"
 
 
-def _lang_alt(name: str, text: str) -> str:
-    alternative = f'<rdf:li xml:lang="x-default">{escape(text)}</rdf:li>'
-    return f"<{name}><rdf:Alt>{alternative}</rdf:Alt></{name}>"
+def dublin_core_xml(metadata: ArchivalMetadata) -> str:
+    """The same Dublin Core as the PDF's XMP, as a simple (OAI-PMH oai_dc) record."""
+    elements = [
+        f"  <dc:{element}>{escape(value)}</dc:{element}>"
+        for element, values in metadata.dublin_core()
+        for value in values
+    ]
+    return "\n".join(
+        [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/"'
+            ' xmlns:dc="http://purl.org/dc/elements/1.1/">',
+            *elements,
+            "</oai_dc:dc>",
+            "",
+        ]
+    )
 
 
 def _xmp_date(moment: datetime) -> str:

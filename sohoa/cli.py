@@ -344,6 +344,18 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from sohoa.app.export import export_record
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    bag = export_record(args.record, args.out)
+    if args.json:
+        _print_json({"bag": str(bag)})
+    else:
+        print(f"BagIt package written: {bag}")
+    return 0
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from sohoa.app.stats import archive_stats
 
@@ -582,6 +594,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"hits shown, 1 to {MAX_SEARCH_LIMIT}",
     )
     command("show", cmd_show, "a record's metadata and per-page text").add_argument("record")
+    export = command(
+        "export", cmd_export, "a record as a BagIt package: originals, PDF/A, ALTO, Dublin Core"
+    )
+    export.add_argument("record")
+    export.add_argument("--out", type=Path, default=Path("."), help="folder for the package")
     command("stats", cmd_stats, "records, pages, review queue")
     command("reindex", cmd_reindex, "rebuild the search index from the stored manifests")
     verify_parser = command(

@@ -31,8 +31,8 @@ def ocr_key(record_id: str) -> str:
 
 
 def alto_key(record_id: str) -> str:
-    """The record's OCR: ALTO XML 4, words with boxes and confidences."""
-    return f"{record_prefix(record_id)}alto.xml"
+    """The record's OCR: ALTO XML 4, words with boxes and confidences, gzip-compressed."""
+    return f"{record_prefix(record_id)}alto.xml.gz"
 
 
 def page_image_key(record_id: str, page: int) -> str:

@@ -3,6 +3,7 @@ confidences of ocr.json, page by page."""
 
 from __future__ import annotations
 
+import gzip
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,10 +29,10 @@ def test_alto_is_valid_and_holds_every_word_with_its_box_and_confidence(tmp_path
         generated_page(tmp_path, "1", words=SECOND_LINE),
     ]
 
-    alto = build_alto(pages, tmp_path / "alto.xml", datetime(2024, 6, 3, tzinfo=UTC))
+    alto = build_alto(pages, tmp_path / "alto.xml.gz", datetime(2024, 6, 3, tzinfo=UTC))
 
     assert alto_errors(alto) == []
-    document = etree.parse(str(alto))
+    document = etree.fromstring(gzip.decompress(alto.read_bytes()))
     layout_pages = document.findall("a:Layout/a:Page", NS)
     assert [p.get("PHYSICAL_IMG_NR") for p in layout_pages] == ["1", "2", "3"]
     assert [p.get("LANG") for p in layout_pages] == ["vi"] * 3

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sohoa.pipeline.alto import ALTO_SCHEMA
 from sohoa.pipeline.ocr import OcrResult, Word
 from sohoa.pipeline.pages import ProcessedPage
 
+GZIP_MAGIC = b"\x1f\x8b"
 WORDS = (
     Word("Quyết", 91.0, 200, 300, 230, 40, block=1, line=1),
     Word("định", 78.0, 450, 300, 250, 40, block=1, line=1),
@@ -54,8 +56,10 @@ def generated_page(folder: Path, mode: str, words: tuple[Word, ...] = WORDS) -> 
 
 
 def alto_errors(alto: Path | bytes) -> list[str]:
-    """What lxml finds wrong in ``alto`` against sohoa's ALTO 4 schema; empty when valid."""
+    """What lxml finds wrong in ``alto`` (plain or gzip-compressed) against sohoa's
+    ALTO 4 schema; empty when valid."""
     schema = etree.XMLSchema(etree.parse(str(ALTO_SCHEMA)))
-    document = etree.fromstring(alto) if isinstance(alto, bytes) else etree.parse(str(alto))
+    data = alto if isinstance(alto, bytes) else alto.read_bytes()
+    document = etree.fromstring(gzip.decompress(data) if data[:2] == GZIP_MAGIC else data)
     schema.validate(document)
     return [str(error) for error in schema.error_log]

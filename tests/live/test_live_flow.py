@@ -190,7 +190,7 @@ def test_every_demo_pdf_is_pdfa_2b_and_every_alto_valid(
             assert xmp["{http://purl.org/dc/elements/1.1/}identifier"] == record.record_id
             assert xmp[f"{{{SOHOA_NS}}}dossierCode"] == record.dossier_code
             assert xmp[f"{{{SOHOA_NS}}}documentType"] == record.document_type
-        assert record.ocr_key.endswith("alto.xml")
+        assert record.ocr_key.endswith("alto.xml.gz")
         assert alto_errors(store.get_bytes(record.ocr_key)) == [], record.record_id
 
     failures = pdfa_failures(pdfs.values())
