@@ -382,7 +382,8 @@ def _storage(storage: dict[str, Any]) -> list[str]:
         "## Stored size",
         "",
         "Each real scan digitized into a filesystem store; the record's folder "
-        "(`records/<id>/`: the searchable PDF/A-2b, ocr.json, thumbnails, manifest) against "
+        "(`records/<id>/`: the searchable PDF/A-2b, ALTO XML gzip-compressed, thumbnails, "
+        "manifest) against "
         "the original file. Page images are stored once, inside the PDF: bilevel as CCITT G4, "
         f"gray and colour as JPEG at quality {storage['jpeg_quality']}.",
         "",
@@ -411,6 +412,19 @@ def _storage(storage: dict[str, Any]) -> list[str]:
         ],
         rows,
     )
+    out += [
+        "",
+        "Where the record is larger than 1.5× its original: `skew.pdf`, "
+        "`rotated_skew.pdf` and `cardinal.pdf` are JBIG2, which compresses text pages about "
+        "a third smaller than CCITT G4, and no lossless "
+        "JBIG2 encoder can be installed here (Debian and PyPI offer decoders only); a deskewed "
+        "page is a new image, so the scan's own bytes cannot be kept. `cardinal.pdf` draws "
+        "one 69 KB image on all four of its pages, turned four ways, where sohoa stores four "
+        "upright pages. `epson.pdf` is CCITT G4 like sohoa's copy of it; it, like every "
+        "record, is larger by what is added: each page adds its text layer (6-11 KB), each "
+        "record the XMP (5 KB), "
+        "the sRGB profile (3 KB), the ALTO and a 256-pixel thumbnail per page.",
+    ]
     for name, before in storage["before"].items():
         now = storage["files"].get(name)
         if now:
