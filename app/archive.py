@@ -5,17 +5,18 @@ does, so a crash at any point leaves either a whole record or none."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sohoa.app.fault_points import pause_point
-from sohoa.models import OriginalFile, PageRecord, Record
+from sohoa.models import OriginalFile, PageRecord, Record, SignatureInfo
 from sohoa.models.records import DossierCodeSource, FieldValue
 from sohoa.pipeline.inbox import DossierSpec
 from sohoa.pipeline.metadata import ExtractedMetadata
 from sohoa.pipeline.pages import ProcessedPage
 from sohoa.pipeline.preflight import SourceFile
+from sohoa.pipeline.signatures import SignatureCheck
 from sohoa.storage import keys
 from sohoa.storage.manifests import save_record
 from sohoa.storage.protocols import ObjectStore
@@ -35,6 +36,8 @@ class DossierOutputs:
     metadata: ExtractedMetadata
     review_reasons: tuple[str, ...]
     digitized_at: datetime
+    # The checked signatures of each signed PDF, by its SHA-256.
+    signatures: dict[str, tuple[SignatureCheck, ...]] = field(default_factory=dict)
 
 
 def archive_dossier(
@@ -53,6 +56,9 @@ def archive_dossier(
                 media_type=source.media_type,
                 key=key,
                 page_count=source.page_count,
+                signatures=tuple(
+                    signature_info(check) for check in outputs.signatures.get(source.sha256, ())
+                ),
             )
         )
 
@@ -126,6 +132,19 @@ def dossier_code_and_source(
     code = found[0].value
     in_qr = any(code in payload.upper() for page in outputs.pages for payload in page.qr_payloads)
     return code, DossierCodeSource.QR if in_qr else DossierCodeSource.OCR
+
+
+def signature_info(check: SignatureCheck) -> SignatureInfo:
+    return SignatureInfo(
+        field=check.field,
+        signer=check.signer,
+        signing_time=check.signing_time,
+        intact=check.intact,
+        valid=check.valid,
+        trusted=check.trusted,
+        whole_file=check.whole_file,
+        summary=check.summary,
+    )
 
 
 def first_value(fields: dict[str, tuple[FieldValue, ...]], name: str) -> str:

@@ -31,6 +31,7 @@ from sohoa.pipeline.metadata import ExtractedMetadata, MetadataRules, extract_me
 from sohoa.pipeline.pages import PageOptions, ProcessedPage
 from sohoa.pipeline.pdfa import ArchivalMetadata
 from sohoa.pipeline.preflight import IntakeLimits, SourceFile, inspect_file
+from sohoa.pipeline.signatures import SignatureCheck, check_signatures, load_trust_roots
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,10 +252,12 @@ def finish_dossier(
     record_dir: Path,
     rules: MetadataRules,
     review_min_confidence: float,
+    trust_store: Path | None = None,
 ) -> DossierOutputs:
     """A dossier's derivatives from its processed pages: the searchable PDF
     (PDF/A-2b, carrying the record's metadata), the OCR as ALTO XML 4, the
-    metadata and the reasons a clerk should review it."""
+    metadata, the reasons a clerk should review it, and the digital signatures
+    in its PDF files checked against ``trust_store``."""
     extracted = extract_metadata(dossier_steps.page_texts(pages), rules)
     digitized_at = datetime.now(UTC)
     archival = archival_metadata(dossier, extracted, digitized_at)
@@ -271,7 +274,18 @@ def finish_dossier(
             pages, extracted, review_min_confidence, dossier.rejected
         ),
         digitized_at=digitized_at,
+        signatures=signed_files(dossier.sources, trust_store),
     )
+
+
+def signed_files(
+    sources: Sequence[SourceFile], trust_store: Path | None
+) -> dict[str, tuple[SignatureCheck, ...]]:
+    """The checked signatures of each signed PDF among ``sources``, by its SHA-256."""
+    pdfs = [source for source in sources if source.kind == "pdf"]
+    roots = load_trust_roots(trust_store) if pdfs else []
+    found = {source.sha256: check_signatures(source.path, roots) for source in pdfs}
+    return {sha256: checks for sha256, checks in found.items() if checks}
 
 
 def archival_metadata(

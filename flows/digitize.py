@@ -141,7 +141,13 @@ def finish_dossier_task(
     settings = backends.settings()
     rules = load_rules(settings.metadata_rules)
     return intake.finish_dossier(
-        dossier, pages, page_sources, record_dir, rules, settings.review_min_confidence
+        dossier,
+        pages,
+        page_sources,
+        record_dir,
+        rules,
+        settings.review_min_confidence,
+        settings.trust_store,
     )
 
 

@@ -14,6 +14,7 @@ from sohoa.models.records import (
     SearchHit,
     SearchQuery,
     SearchResults,
+    SignatureInfo,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "SearchHit",
     "SearchQuery",
     "SearchResults",
+    "SignatureInfo",
 ]

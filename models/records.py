@@ -59,6 +59,28 @@ class FieldValue(Frozen):
     source_text: str = ""
 
 
+class SignatureInfo(Frozen):
+    """A digital signature found in a received PDF, as checked when it was digitized.
+
+    ``intact``: the signed bytes are unchanged; ``valid``: intact and
+    cryptographically sound; ``trusted``: the signer's certificate chains to the
+    configured trust store; ``whole_file``: it covers the file as received.
+    """
+
+    field: str
+    signer: str
+    signing_time: datetime | None = None
+    intact: bool
+    valid: bool
+    trusted: bool
+    whole_file: bool
+    summary: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.valid and self.trusted
+
+
 class OriginalFile(Frozen):
     name: str
     sha256: str
@@ -66,6 +88,7 @@ class OriginalFile(Frozen):
     media_type: str
     key: str
     page_count: int
+    signatures: tuple[SignatureInfo, ...] = ()  # PDFs only; the file itself is kept as received
 
 
 class PageRecord(Frozen):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 from rich.progress import (
@@ -36,6 +36,9 @@ from sohoa.core.settings import load_settings
 from sohoa.core.text import terminal_safe
 from sohoa.flows import prefect_env
 from sohoa.models.records import MAX_SEARCH_LIMIT
+
+if TYPE_CHECKING:
+    from sohoa.models import SignatureInfo
 
 console = Console(stderr=True)
 # `ingest` finished, but a file was quarantined, a batch failed or waits for a later run.
@@ -328,6 +331,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     _say(f"type           {record.document_type}{f' ({label})' if label else ''}")
     _say(f"dossier        {record.dossier_code or '-'}   batch {record.batch_id}")
     _say(f"pdf            {records.object_link(record.searchable_pdf_key)}")
+    for original in record.originals:
+        for signature in original.signatures:
+            _say(f"signature      {_name(original.name)}: {_signature_line(signature)}")
     for name, values in sorted(record.fields.items()):
         shown = ", ".join(f"{v.value} (p.{v.page}, {v.confidence:.2f})" for v in values)
         _say(f"{name:<15}{shown}")
@@ -354,6 +360,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         print(f"BagIt package written: {bag}")
     return 0
+
+
+def _signature_line(signature: SignatureInfo) -> str:
+    """ "VALID, signed by ... at ...", or what is wrong with the signature."""
+    problems = [
+        problem
+        for problem, bad in (
+            ("signed content changed", not signature.intact),
+            ("cryptographically invalid", signature.intact and not signature.valid),
+            ("signer not trusted", signature.valid and not signature.trusted),
+            ("file changed after signing", signature.intact and not signature.whole_file),
+        )
+        if bad
+    ]
+    when = signature.signing_time.isoformat(timespec="seconds") if signature.signing_time else "?"
+    verdict = "VALID" if signature.ok else "INVALID (" + ", ".join(problems) + ")"
+    return f"{verdict}, signed by {signature.signer or '?'} at {when}"
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     # Failed logins for one user name from one address before it must wait.
     login_attempts: int = Field(default=5, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+    # Trust anchors for the signatures in received PDFs: a PEM/DER certificate file or a
+    # folder of them. Unset: signatures are checked for integrity only, never trusted.
+    trust_store: Path | None = None
 
     @field_validator("data_dir")
     @classmethod

@@ -1,0 +1,126 @@
+"""The digital signatures (PAdES/CMS) in a received PDF, checked with pyHanko.
+
+Each signature is checked for integrity (the signed bytes are unchanged), for
+its cryptographic validity, and for a chain from the signer's certificate to
+one of the trust anchors (``SOHOA_TRUST_STORE``: PEM or DER certificates, one
+file or a folder of them). Nothing is fetched from the network: revocation is
+not checked (soft-fail). The file is only read, never changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from asn1crypto import x509
+from pyhanko.keys import load_certs_from_pemder
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from sohoa.core.errors import ConfigurationError
+
+_CERTIFICATE_SUFFIXES = (".pem", ".crt", ".cer", ".der")
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureCheck:
+    """What checking one signature found.
+
+    ``intact``: the bytes it signs are unchanged; ``valid``: intact and its
+    cryptography sound; ``trusted``: the signer's certificate chains to a trust
+    anchor; ``whole_file``: it covers the file as received (no later changes).
+    """
+
+    field: str
+    signer: str
+    signing_time: datetime | None
+    intact: bool
+    valid: bool
+    trusted: bool
+    whole_file: bool
+    summary: str
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.valid and self.trusted
+
+
+def load_trust_roots(trust_store: Path | None) -> list[x509.Certificate]:
+    """The trust anchors in ``trust_store`` (a certificate file, or a folder of
+    them); none when it is not set.
+
+    Raises:
+        ConfigurationError: the path does not exist or holds no certificate.
+    """
+    if trust_store is None:
+        return []
+    if trust_store.is_dir():
+        files = sorted(p for p in trust_store.iterdir() if p.suffix in _CERTIFICATE_SUFFIXES)
+    elif trust_store.is_file():
+        files = [trust_store]
+    else:
+        raise ConfigurationError(f"The trust store {trust_store} does not exist")
+    roots = list(load_certs_from_pemder([str(path) for path in files]))  # type: ignore[no-untyped-call]
+    if not roots:
+        raise ConfigurationError(f"The trust store {trust_store} holds no certificate")
+    return roots
+
+
+def check_signatures(
+    pdf: Path, trust_roots: Sequence[x509.Certificate]
+) -> tuple[SignatureCheck, ...]:
+    """Every signature in ``pdf``, checked; none for an unsigned or unreadable PDF."""
+    with pdf.open("rb") as source:
+        try:
+            reader = PdfFileReader(source, strict=False)
+            embedded = list(reader.embedded_signatures)
+        except (PdfError, ValueError, KeyError, TypeError):
+            return ()
+        checks = []
+        for signature in embedded:
+            context = ValidationContext(trust_roots=list(trust_roots), allow_fetching=False)
+            try:
+                status = _run(async_validate_pdf_signature(signature, context))
+            except (SignatureValidationError, PdfError, ValueError) as exc:
+                checks.append(_unreadable(signature.field_name, exc))
+                continue
+            checks.append(_check(signature.field_name, status))
+    return tuple(checks)
+
+
+def _check(field: str, status: PdfSignatureStatus) -> SignatureCheck:
+    return SignatureCheck(
+        field=field,
+        signer=status.signing_cert.subject.human_friendly,
+        signing_time=status.signer_reported_dt,
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        summary=status.summary(),
+    )
+
+
+def _unreadable(field: str, exc: Exception) -> SignatureCheck:
+    return SignatureCheck(field, "", None, False, False, False, False, f"unreadable: {exc}")
+
+
+def _run(coroutine: Coroutine[Any, Any, _T]) -> _T:
+    """Run pyHanko's validation to completion, also from a thread whose event
+    loop is already running (a Prefect task's)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -1,0 +1,132 @@
+"""Signed PDFs received for digitizing: their signatures are checked with pyHanko
+against the configured trust store (a test CA made here), kept on the record,
+shown by `sohoa show`, and the signed file is stored byte for byte."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import img2pdf
+import pytest
+from PIL import Image
+
+from sohoa.app import backends
+from sohoa.app.archive import archive_dossier
+from sohoa.app.intake import CheckedDossier, finish_dossier
+from sohoa.core.errors import ConfigurationError
+from sohoa.models import Record
+from sohoa.pipeline.inbox import DossierSpec
+from sohoa.pipeline.metadata import load_rules
+from sohoa.pipeline.preflight import IntakeLimits, inspect_file
+from sohoa.pipeline.signatures import check_signatures, load_trust_roots
+from tests.helpers.archival import generated_page
+from tests.helpers.cli import run_cli
+from tests.helpers.signing import SIGNER_NAME, SigningPki, make_test_pki, sign_pdf
+
+LIMITS = IntakeLimits(max_file_bytes=1 << 30, max_page_pixels=200_000_000, min_image_side=64)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> SigningPki:
+    return make_test_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture()
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "data"))
+    for name in ("SOHOA_STORAGE", "SOHOA_INDEX", "SOHOA_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    backends.reset()
+    yield tmp_path / "data"
+    backends.reset()
+
+
+def scanned_pdf(path: Path) -> Path:
+    """A one-page PDF of a gray page image, as a scanner or an office's software makes."""
+    image = path.with_suffix(".jpg")
+    Image.new("L", (1240, 1754), "white").save(image, dpi=(150, 150))
+    path.write_bytes(img2pdf.convert(str(image)))
+    return path
+
+
+def tampered(signed: Path, out: Path) -> Path:
+    """A copy of ``signed`` with one byte of the signed page description changed."""
+    data = signed.read_bytes()
+    at = data.index(b"/MediaBox")
+    out.write_bytes(data[:at] + data[at:].replace(b"0", b"1", 1))
+    return out
+
+
+def test_signature_is_verified_against_the_trust_store(tmp_path: Path, pki: SigningPki) -> None:
+    signed = sign_pdf(scanned_pdf(tmp_path / "plain.pdf"), tmp_path / "signed.pdf", pki)
+
+    [check] = check_signatures(signed, load_trust_roots(pki.root_cert))
+
+    assert check.ok and check.whole_file and check.field == "ChuKy1"
+    assert SIGNER_NAME in check.signer
+    assert check.signing_time is not None
+    assert abs(check.signing_time - datetime.now(UTC)) < timedelta(minutes=5)
+    # The same signature without the CA in the trust store: intact, but not trusted.
+    [untrusted] = check_signatures(signed, [])
+    assert (untrusted.intact, untrusted.valid, untrusted.trusted) == (True, True, False)
+    # A folder of certificates is a trust store too; an empty one is a mistake.
+    assert check_signatures(signed, load_trust_roots(pki.root_cert.parent))[0].trusted
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigurationError, match="holds no certificate"):
+        load_trust_roots(tmp_path / "empty")
+    assert check_signatures(tmp_path / "plain.pdf", []) == ()
+
+
+def test_tampered_copy_is_reported_invalid(tmp_path: Path, pki: SigningPki) -> None:
+    signed = sign_pdf(scanned_pdf(tmp_path / "plain.pdf"), tmp_path / "signed.pdf", pki)
+
+    [check] = check_signatures(
+        tampered(signed, tmp_path / "t.pdf"), load_trust_roots(pki.root_cert)
+    )
+
+    assert not check.intact and not check.ok
+
+
+def digitize(folder: Path, original: Path, trust_store: Path) -> Record:
+    """The dossier steps after OCR on ``original`` (generated word boxes stand in for OCR)."""
+    source = inspect_file(original, LIMITS)
+    spec = DossierSpec(original.stem, (original,))
+    dossier = CheckedDossier(spec, [source])
+    pages_dir = folder / f"{original.stem}-pages"
+    pages_dir.mkdir()
+    work = folder / f"{original.stem}-work"
+    work.mkdir()
+    outputs = finish_dossier(
+        dossier,
+        [generated_page(pages_dir, "L")],
+        [original.name],
+        work,
+        load_rules(),
+        60,
+        trust_store,
+    )
+    return archive_dossier(backends.object_store(), dossier.record_id, "b1", spec, outputs)
+
+
+def test_signed_pdf_digitized_keeps_its_bytes_and_shows_its_signature(
+    data_dir: Path, tmp_path: Path, pki: SigningPki
+) -> None:
+    signed = sign_pdf(scanned_pdf(tmp_path / "plain.pdf"), tmp_path / "signed.pdf", pki)
+    broken = tampered(signed, tmp_path / "tampered.pdf")
+
+    record = digitize(tmp_path, signed, pki.root_cert)
+    tampered_record = digitize(tmp_path, broken, pki.root_cert)
+
+    [original] = record.originals
+    [signature] = original.signatures
+    assert signature.ok and SIGNER_NAME in signature.signer
+    assert backends.object_store().get_bytes(original.key) == signed.read_bytes()
+    assert not tampered_record.originals[0].signatures[0].intact
+    env = {"SOHOA_DATA_DIR": str(data_dir)}
+    shown = run_cli("show", record.record_id, env=env)
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert f"signature      signed.pdf: VALID, signed by Common Name: {SIGNER_NAME}" in shown.stdout
+    shown = run_cli("show", tampered_record.record_id, env=env).stdout
+    assert "signature      tampered.pdf: INVALID (signed content changed" in shown

@@ -1,0 +1,108 @@
+"""A test certificate authority made with ``cryptography``, and PDFs signed with
+pyHanko by a certificate it issued, as an office's signing software would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+
+SIGNER_NAME = "Nguyễn Văn An"
+
+
+@dataclass(frozen=True)
+class SigningPki:
+    root_cert: Path  # the CA's certificate (PEM): the trust store
+    signer_cert: Path
+    signer_key: Path
+
+
+def make_test_pki(folder: Path, signer_name: str = SIGNER_NAME) -> SigningPki:
+    """A root CA and a signer certificate it issued, valid from yesterday for a year."""
+    folder.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(UTC)
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sohoa test CA")])
+    root = (
+        _builder(root_name, root_name, root_key.public_key(), now)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(_key_usage(ca=True), critical=True)
+        .sign(root_key, hashes.SHA256())
+    )
+    signer_key = ec.generate_private_key(ec.SECP256R1())
+    signer_subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, signer_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "UBND xã Tân Phú"),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+        ]
+    )
+    signer = (
+        _builder(signer_subject, root_name, signer_key.public_key(), now)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(ca=False), critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    pki = SigningPki(folder / "root.pem", folder / "signer.pem", folder / "signer-key.pem")
+    pki.root_cert.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    pki.signer_cert.write_bytes(signer.public_bytes(serialization.Encoding.PEM))
+    pki.signer_key.write_bytes(
+        signer_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return pki
+
+
+def sign_pdf(pdf: Path, out: Path, pki: SigningPki) -> Path:
+    """``pdf`` signed (PAdES baseline B) by the test signer, as a new file ``out``."""
+    signer = signers.SimpleSigner.load(
+        str(pki.signer_key), str(pki.signer_cert), ca_chain_files=(str(pki.root_cert),)
+    )
+    with pdf.open("rb") as source, out.open("wb") as target:
+        writer = IncrementalPdfFileWriter(source, strict=False)
+        metadata = signers.PdfSignatureMetadata(
+            field_name="ChuKy1", subfilter=fields.SigSeedSubFilter.PADES
+        )
+        signers.sign_pdf(writer, metadata, signer=signer, output=target)
+    return out
+
+
+def _builder(
+    subject: x509.Name, issuer: x509.Name, key: ec.EllipticCurvePublicKey, now: datetime
+) -> x509.CertificateBuilder:
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+    )
+
+
+def _key_usage(*, ca: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=not ca,
+        content_commitment=not ca,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
