@@ -7,9 +7,16 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    model_serializer,
+)
 
 MANIFEST_SCHEMA_VERSION = 1
 
@@ -89,6 +96,15 @@ class OriginalFile(Frozen):
     key: str
     page_count: int
     signatures: tuple[SignatureInfo, ...] = ()  # PDFs only; the file itself is kept as received
+
+    @model_serializer(mode="wrap")
+    def _unsigned_as_before(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """An unsigned file serializes as it did before signatures were checked,
+        so older manifests are written back byte for byte."""
+        data: dict[str, Any] = handler(self)
+        if not self.signatures:
+            data.pop("signatures", None)
+        return data
 
 
 class PageRecord(Frozen):
