@@ -31,7 +31,12 @@ from sohoa.pipeline.metadata import ExtractedMetadata, MetadataRules, extract_me
 from sohoa.pipeline.pages import PageOptions, ProcessedPage
 from sohoa.pipeline.pdfa import ArchivalMetadata
 from sohoa.pipeline.preflight import IntakeLimits, SourceFile, inspect_file
-from sohoa.pipeline.signatures import SignatureCheck, check_signatures, load_trust_roots
+from sohoa.pipeline.signatures import (
+    SignatureCheck,
+    check_signatures,
+    load_trust_roots,
+    sign_pdf,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +250,26 @@ def check_dossier(
     return checked
 
 
+@dataclass(frozen=True, slots=True)
+class SigningOptions:
+    """Signatures: those in received PDFs are checked against ``trust_store``;
+    the searchable PDF is signed with the PKCS#12 file ``pkcs12`` (its ``pin``)
+    when one is set."""
+
+    trust_store: Path | None = None
+    pkcs12: Path | None = None
+    pin: str = field(default="", repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SigningOptions:
+        return cls(
+            settings.trust_store, settings.signing_pkcs12, settings.signing_pin.get_secret_value()
+        )
+
+
+NO_SIGNING = SigningOptions()
+
+
 def finish_dossier(
     dossier: CheckedDossier,
     pages: Sequence[ProcessedPage],
@@ -252,29 +277,33 @@ def finish_dossier(
     record_dir: Path,
     rules: MetadataRules,
     review_min_confidence: float,
-    trust_store: Path | None = None,
+    signing: SigningOptions = NO_SIGNING,
 ) -> DossierOutputs:
     """A dossier's derivatives from its processed pages: the searchable PDF
-    (PDF/A-2b, carrying the record's metadata), the OCR as ALTO XML 4, the
-    metadata, the reasons a clerk should review it, and the digital signatures
-    in its PDF files checked against ``trust_store``."""
+    (PDF/A-2b, carrying the record's metadata, signed by the office when
+    ``signing`` names its certificate), the OCR as ALTO XML 4, the metadata,
+    the reasons a clerk should review it, and the digital signatures in its
+    PDF files checked against ``signing.trust_store``."""
     extracted = extract_metadata(dossier_steps.page_texts(pages), rules)
     digitized_at = datetime.now(UTC)
     archival = archival_metadata(dossier, extracted, digitized_at)
+    searchable_pdf = dossier_steps.build_searchable_pdf(
+        pages, record_dir / dossier_steps.SEARCHABLE_PDF, archival
+    )
+    if signing.pkcs12 is not None:
+        sign_pdf(searchable_pdf, signing.pkcs12, signing.pin)
     return DossierOutputs(
         sources=dossier.sources,
         pages=pages,
         page_sources=page_sources,
-        searchable_pdf=dossier_steps.build_searchable_pdf(
-            pages, record_dir / dossier_steps.SEARCHABLE_PDF, archival
-        ),
+        searchable_pdf=searchable_pdf,
         alto_xml=dossier_steps.build_alto(pages, record_dir / dossier_steps.ALTO_XML, digitized_at),
         metadata=extracted,
         review_reasons=dossier_steps.review_reasons(
             pages, extracted, review_min_confidence, dossier.rejected
         ),
         digitized_at=digitized_at,
-        signatures=signed_files(dossier.sources, trust_store),
+        signatures=signed_files(dossier.sources, signing.trust_store),
     )
 
 

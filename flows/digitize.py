@@ -147,7 +147,7 @@ def finish_dossier_task(
         record_dir,
         rules,
         settings.review_min_confidence,
-        settings.trust_store,
+        intake.SigningOptions.from_settings(settings),
     )
 
 

@@ -1,10 +1,16 @@
-"""The digital signatures (PAdES/CMS) in a received PDF, checked with pyHanko.
+"""Digital signatures with pyHanko: those in a received PDF checked
+(``check_signatures``), and the office's on the PDFs sohoa makes (``sign_pdf``).
 
 Each signature is checked for integrity (the signed bytes are unchanged), for
 its cryptographic validity, and for a chain from the signer's certificate to
 one of the trust anchors (``SOHOA_TRUST_STORE``: PEM or DER certificates, one
 file or a folder of them). Nothing is fetched from the network: revocation is
 not checked (soft-fail). The file is only read, never changed.
+
+``sign_pdf`` signs with the office's certificate and key from a PKCS#12 file
+(``SOHOA_SIGNING_PKCS12``, its PIN in ``SOHOA_SIGNING_PIN``), PAdES baseline B
+(an invisible signature, added as an incremental update so the PDF/A stays
+PDF/A), verifiable by any reader that checks signatures.
 """
 
 from __future__ import annotations
@@ -19,8 +25,10 @@ from typing import Any, TypeVar
 
 from asn1crypto import x509
 from pyhanko.keys import load_certs_from_pemder
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
@@ -29,6 +37,7 @@ from pyhanko_certvalidator import ValidationContext
 from sohoa.core.errors import ConfigurationError
 
 _CERTIFICATE_SUFFIXES = (".pem", ".crt", ".cer", ".der")
+SIGNATURE_FIELD = "sohoa"
 _T = TypeVar("_T")
 
 
@@ -96,6 +105,34 @@ def check_signatures(
                 continue
             checks.append(_check(signature.field_name, status))
     return tuple(checks)
+
+
+def sign_pdf(pdf: Path, pkcs12: Path, pin: str) -> Path:
+    """Sign ``pdf`` in place (written atomically) with the key and certificate in ``pkcs12``.
+
+    Raises:
+        ConfigurationError: the PKCS#12 file is missing, or the PIN does not open it.
+    """
+    if not pkcs12.is_file():
+        raise ConfigurationError(f"The signing certificate {pkcs12} does not exist")
+    try:
+        signer = signers.SimpleSigner.load_pkcs12_data(
+            pkcs12.read_bytes(), other_certs=(), passphrase=pin.encode() if pin else None
+        )
+    except ValueError as exc:
+        raise ConfigurationError(f"Cannot open the signing certificate {pkcs12}: {exc}") from exc
+    signed = pdf.with_name(f".{pdf.name}.signed")
+    try:
+        with pdf.open("rb") as source, signed.open("wb") as out:
+            writer = IncrementalPdfFileWriter(source, strict=False)
+            metadata = signers.PdfSignatureMetadata(
+                field_name=SIGNATURE_FIELD, subfilter=fields.SigSeedSubFilter.PADES
+            )
+            _run(signers.async_sign_pdf(writer, metadata, signer=signer, output=out))
+        signed.replace(pdf)
+    finally:
+        signed.unlink(missing_ok=True)
+    return pdf
 
 
 def _check(field: str, status: PdfSignatureStatus) -> SignatureCheck:

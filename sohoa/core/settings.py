@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     # Trust anchors for the signatures in received PDFs: a PEM/DER certificate file or a
     # folder of them. Unset: signatures are checked for integrity only, never trusted.
     trust_store: Path | None = None
+    # The office's certificate and key (PKCS#12) to sign each searchable PDF with; keep its
+    # PIN in the environment (SOHOA_SIGNING_PIN) rather than the config file. Unset: unsigned.
+    signing_pkcs12: Path | None = None
+    signing_pin: SecretStr = SecretStr("")
 
     @field_validator("data_dir")
     @classmethod

@@ -14,16 +14,24 @@ from PIL import Image
 
 from sohoa.app import backends
 from sohoa.app.archive import archive_dossier
-from sohoa.app.intake import CheckedDossier, finish_dossier
+from sohoa.app.intake import CheckedDossier, SigningOptions, finish_dossier
 from sohoa.core.errors import ConfigurationError
 from sohoa.models import Record
 from sohoa.pipeline.inbox import DossierSpec
 from sohoa.pipeline.metadata import load_rules
 from sohoa.pipeline.preflight import IntakeLimits, inspect_file
 from sohoa.pipeline.signatures import check_signatures, load_trust_roots
+from sohoa.pipeline.signatures import sign_pdf as sign_pdf_as_office
 from tests.helpers.archival import generated_page
 from tests.helpers.cli import run_cli
-from tests.helpers.signing import SIGNER_NAME, SigningPki, make_test_pki, sign_pdf
+from tests.helpers.signing import (
+    SIGNER_NAME,
+    SigningPki,
+    make_test_pki,
+    office_pkcs12,
+    sign_pdf,
+)
+from tests.helpers.verapdf import pdfa_failures
 
 LIMITS = IntakeLimits(max_file_bytes=1 << 30, max_page_pixels=200_000_000, min_image_side=64)
 
@@ -105,7 +113,7 @@ def digitize(folder: Path, original: Path, trust_store: Path) -> Record:
         work,
         load_rules(),
         60,
-        trust_store,
+        SigningOptions(trust_store=trust_store),
     )
     return archive_dossier(backends.object_store(), dossier.record_id, "b1", spec, outputs)
 
@@ -130,3 +138,24 @@ def test_signed_pdf_digitized_keeps_its_bytes_and_shows_its_signature(
     assert f"signature      signed.pdf: VALID, signed by Common Name: {SIGNER_NAME}" in shown.stdout
     shown = run_cli("show", tampered_record.record_id, env=env).stdout
     assert "signature      tampered.pdf: INVALID (signed content changed" in shown
+
+
+def test_searchable_pdf_signed_by_the_office_verifies_and_stays_pdfa(
+    tmp_path: Path, pki: SigningPki
+) -> None:
+    p12 = office_pkcs12(pki, tmp_path / "office.p12", pin="2468")
+    source = inspect_file(scanned_pdf(tmp_path / "hs.pdf"), LIMITS)
+    dossier = CheckedDossier(DossierSpec("hs", (source.path,)), [source])
+    signing = SigningOptions(pkcs12=p12, pin="2468")
+
+    outputs = finish_dossier(
+        dossier, [generated_page(tmp_path, "L")], ["hs.pdf"], tmp_path, load_rules(), 60, signing
+    )
+
+    [check] = check_signatures(outputs.searchable_pdf, load_trust_roots(pki.root_cert))
+    assert check.ok and check.whole_file and check.field == "sohoa"
+    assert SIGNER_NAME in check.signer
+    pdf = outputs.searchable_pdf
+    assert pdfa_failures([pdf]) == {str(pdf): []}
+    with pytest.raises(ConfigurationError, match="Cannot open the signing certificate"):
+        sign_pdf_as_office(pdf, p12, "wrong pin")

@@ -10,6 +10,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
@@ -64,6 +65,22 @@ def make_test_pki(folder: Path, signer_name: str = SIGNER_NAME) -> SigningPki:
         )
     )
     return pki
+
+
+def office_pkcs12(pki: SigningPki, out: Path, pin: str) -> Path:
+    """The signer's key and certificate (with the CA's) as a PKCS#12 file locked by ``pin``."""
+    key = serialization.load_pem_private_key(pki.signer_key.read_bytes(), password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    out.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"sohoa office",
+            key,
+            x509.load_pem_x509_certificate(pki.signer_cert.read_bytes()),
+            [x509.load_pem_x509_certificate(pki.root_cert.read_bytes())],
+            serialization.BestAvailableEncryption(pin.encode()),
+        )
+    )
+    return out
 
 
 def sign_pdf(pdf: Path, out: Path, pki: SigningPki) -> Path:
