@@ -58,6 +58,7 @@ class DocumentTypeRule:
     titles: tuple[re.Pattern[str], ...]
     keywords: tuple[re.Pattern[str], ...]
     required: tuple[str, ...]
+    retention_years: int | None = None  # None: kept permanently
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ _FIELDS_WITH_LABELS = (
 # dates.fields in the rules are fields too.
 _OTHER_FIELDS = ("agency", "issue_date", "birth_date")
 _TYPE_CODE = re.compile(DOCUMENT_TYPE_CODE)
-_TYPE_KEYS = frozenset({"label", "label_en", "titles", "keywords", "required"})
+_TYPE_KEYS = frozenset({"label", "label_en", "titles", "keywords", "required", "retention"})
+PERMANENT = "permanent"
 
 
 def _phrase_pattern(entry: str) -> str:
@@ -201,7 +203,20 @@ def _document_type(code: str, spec: Any, known_fields: set[str]) -> DocumentType
         titles=_compile_all(spec.get("titles", [])),
         keywords=_compile_all(spec.get("keywords", [])),
         required=required,
+        retention_years=_retention_years(code, spec.get("retention", PERMANENT)),
     )
+
+
+def _retention_years(code: str, value: object) -> int | None:
+    """A type's retention period: whole years, or None for "permanent"."""
+    if value == PERMANENT:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(
+            f"document type {code}: retention must be a number of years or {PERMANENT!r}, "
+            f"not {value!r}"
+        )
+    return value
 
 
 def _compile_rules(source: Path, data: dict[str, Any]) -> MetadataRules:

@@ -38,6 +38,7 @@ from sohoa.flows import prefect_env
 from sohoa.models.records import MAX_SEARCH_LIMIT
 
 if TYPE_CHECKING:
+    from sohoa.app.retention import Retention
     from sohoa.models import SignatureInfo
 
 console = Console(stderr=True)
@@ -321,6 +322,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from sohoa.app import records
+    from sohoa.app.retention import retention_of
 
     record = records.open_record(args.record)
     if args.json:
@@ -330,6 +332,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     label = records.document_type_label(record.document_type, language())
     _say(f"type           {record.document_type}{f' ({label})' if label else ''}")
     _say(f"dossier        {record.dossier_code or '-'}   batch {record.batch_id}")
+    _say(f"retention      {_retention_line(retention_of(record, records.metadata_rules()))}")
     _say(f"pdf            {records.object_link(record.searchable_pdf_key)}")
     for original in record.originals:
         for signature in original.signatures:
@@ -360,6 +363,42 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         print(f"BagIt package written: {bag}")
     return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from sohoa.app.retention import due_for_disposal
+
+    due = sorted(due_for_disposal(args.on), key=lambda r: (r.disposal_date, r.record.record_id))
+    if args.json:
+        _print_json(
+            [
+                {
+                    "record_id": r.record.record_id,
+                    "document_type": r.record.document_type,
+                    "dossier_code": r.record.dossier_code,
+                    "retention_years": r.years,
+                    "disposal_date": str(r.disposal_date),
+                }
+                for r in due
+            ]
+        )
+        return 0
+    for r in due:
+        print(
+            f"{r.record.record_id[:16]}  {r.disposal_date}  {r.record.document_type:<22} "
+            f"{r.record.dossier_code or '-'}"
+        )
+    print(
+        f"{len(due)} record(s) past their retention period on {args.on}. Nothing was deleted: "
+        "disposing of a record is a person's decision."
+    )
+    return 0
+
+
+def _retention_line(retention: Retention) -> str:
+    if retention.disposal_date is None:
+        return "kept permanently"
+    return f"{retention.years} years: may be disposed of from {retention.disposal_date}"
 
 
 def _signature_line(signature: SignatureInfo) -> str:
@@ -617,6 +656,15 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"hits shown, 1 to {MAX_SEARCH_LIMIT}",
     )
     command("show", cmd_show, "a record's metadata and per-page text").add_argument("record")
+    retention = command(
+        "retention", cmd_retention, "records past their retention period (nothing is deleted)"
+    )
+    retention.add_argument(
+        "--due", action="store_true", required=True, help="list the records due for disposal"
+    )
+    retention.add_argument(
+        "--on", type=date.fromisoformat, default=date.today(), help="YYYY-MM-DD (default today)"
+    )
     export = command(
         "export", cmd_export, "a record as a BagIt package: originals, PDF/A, ALTO, Dublin Core"
     )
