@@ -8,9 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import img2pdf
 import pytest
-from PIL import Image
 
 from sohoa.app import backends
 from sohoa.app.archive import archive_dossier
@@ -29,6 +27,7 @@ from tests.helpers.signing import (
     SigningPki,
     make_test_pki,
     office_pkcs12,
+    scanned_pdf,
     sign_pdf,
 )
 from tests.helpers.verapdf import pdfa_failures
@@ -49,14 +48,6 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     backends.reset()
     yield tmp_path / "data"
     backends.reset()
-
-
-def scanned_pdf(path: Path) -> Path:
-    """A one-page PDF of a gray page image, as a scanner or an office's software makes."""
-    image = path.with_suffix(".jpg")
-    Image.new("L", (1240, 1754), "white").save(image, dpi=(150, 150))
-    path.write_bytes(img2pdf.convert(str(image)))
-    return path
 
 
 def tampered(signed: Path, out: Path) -> Path:

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import img2pdf
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from PIL import Image
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 
@@ -65,6 +67,14 @@ def make_test_pki(folder: Path, signer_name: str = SIGNER_NAME) -> SigningPki:
         )
     )
     return pki
+
+
+def scanned_pdf(path: Path) -> Path:
+    """A one-page PDF of a gray page image, as a scanner or an office's software makes."""
+    image = path.with_suffix(".jpg")
+    Image.new("L", (1240, 1754), "white").save(image, dpi=(150, 150))
+    path.write_bytes(img2pdf.convert(str(image)))
+    return path
 
 
 def office_pkcs12(pki: SigningPki, out: Path, pin: str) -> Path:
