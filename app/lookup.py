@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Generator
+import tempfile
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from sohoa.app import backends, records
 from sohoa.app.accounts import Principal
-from sohoa.core.errors import ObjectNotFound
+from sohoa.core.errors import ObjectNotFound, ProcessingError
 from sohoa.models import Record, SearchFacets, SearchHit, SearchQuery, SearchResults
+from sohoa.pipeline.alto import read_alto_words
+from sohoa.pipeline.searchable_pdf import page_scan
 
 # CMND 9 digits, CCCD 12; tax codes 10 digits, branches 10-3.
 _ID_NUMBER = re.compile(r"\d{9}|\d{12}|\d{10}(?:-\d{3})?")
@@ -113,13 +117,23 @@ class PageWord:
 
 
 def page_words(record: Record) -> dict[int, list[PageWord]]:
-    """The OCR words of each page with their confidences, from the record's OCR JSON."""
+    """The OCR words of each page with their confidences, from the record's ALTO
+    (or the OCR JSON of records made before it)."""
     if not record.ocr_key:
         return {}
     try:
-        data = json.loads(backends.object_store().get_bytes(record.ocr_key))
+        data = backends.object_store().get_bytes(record.ocr_key)
     except ObjectNotFound:
         return {}
+    if ".xml" in record.ocr_key:
+        return {
+            number: [PageWord(text, confidence, line) for text, confidence, line in words]
+            for number, words in read_alto_words(data).items()
+        }
+    return _ocr_json_words(json.loads(data))
+
+
+def _ocr_json_words(data: dict[str, Any]) -> dict[int, list[PageWord]]:
     return {
         int(page["number"]): [
             PageWord(w["text"], float(w["confidence"]), int(w["line"])) for w in page["words"]
@@ -154,3 +168,27 @@ def record_file_key(record: Record, kind: str, number: int = 1) -> tuple[str, st
 def file_chunks(key: str) -> Generator[bytes, None, None]:
     """The stored file in chunks; a missing one raises ``ObjectNotFound`` here, before any."""
     return backends.object_store().read_chunks(key)
+
+
+def record_file(record: Record, kind: str, number: int = 1) -> tuple[Iterator[bytes], str, str]:
+    """(bytes in chunks, content type, download name) of one of the record's
+    files (see ``record_file_key``). A page image is taken from the searchable
+    PDF, where it is stored, unless the record is older and kept it apart.
+
+    Raises:
+        ObjectNotFound: the record has no such file (before any chunk).
+    """
+    page = next((p for p in record.pages if p.number == number), None)
+    if kind != "page" or page is None or page.image_key or not record.searchable_pdf_key:
+        key, content_type, name = record_file_key(record, kind, number)
+        return file_chunks(key), content_type, name
+    with tempfile.TemporaryDirectory() as scratch:
+        pdf = backends.object_store().download(
+            record.searchable_pdf_key, Path(scratch) / "searchable.pdf"
+        )
+        try:
+            data, content_type = page_scan(pdf, number)
+        except ProcessingError as exc:
+            raise ObjectNotFound(str(exc)) from exc
+    suffix = ".jpg" if content_type == "image/jpeg" else ".png"
+    return iter([data]), content_type, f"{record.record_id[:12]}-{number:04d}{suffix}"

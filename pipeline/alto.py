@@ -19,12 +19,14 @@ from importlib.metadata import version
 from itertools import groupby
 from pathlib import Path
 from typing import TextIO
+from xml.etree import ElementTree
 from xml.sax.saxutils import escape, quoteattr
 
 from sohoa.pipeline.ocr import Word
 
 ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#"
 ALTO_SCHEMA = Path(__file__).with_name("alto-4-sohoa.xsd")
+_GZIP_MAGIC = b"\x1f\x8b"
 _SCHEMA_LOCATION = f"{ALTO_NS} http://www.loc.gov/standards/alto/v4/alto-4-4.xsd"
 
 
@@ -154,3 +156,19 @@ def _fraction(confidence: float) -> str:
 
 def _text(value: str) -> str:
     return escape(value)
+
+
+def read_alto_words(alto: bytes) -> dict[int, list[tuple[str, float, int]]]:
+    """Each page's words as (text, confidence 0-100, line) from an ALTO file
+    sohoa wrote (plain or gzip-compressed); lines count from 0 on each page."""
+    if alto[:2] == _GZIP_MAGIC:
+        alto = gzip.decompress(alto)
+    pages: dict[int, list[tuple[str, float, int]]] = {}
+    for page in ElementTree.fromstring(alto).iter(f"{{{ALTO_NS}}}Page"):
+        words = pages.setdefault(int(float(page.get("PHYSICAL_IMG_NR", "0"))), [])
+        for line_number, line in enumerate(page.iter(f"{{{ALTO_NS}}}TextLine")):
+            words += [
+                (word.get("CONTENT", ""), 100 * float(word.get("WC", "0")), line_number)
+                for word in line.iter(f"{{{ALTO_NS}}}String")
+            ]
+    return pages

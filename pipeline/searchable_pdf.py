@@ -218,3 +218,27 @@ def _written_atomically(out_pdf: Path) -> Iterator[Path]:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def page_scan(pdf: Path, number: int) -> tuple[bytes, str]:
+    """Page ``number``'s image as stored in a searchable PDF, with its media
+    type: a JPEG's bytes as they are, any other image (a CCITT G4 bilevel page)
+    as PNG. The page images of a record are kept only in its PDF; this is how a
+    viewer gets one.
+
+    Raises:
+        ProcessingError: no such page, or it holds no image.
+    """
+    try:
+        with pikepdf.open(pdf) as document:
+            images = list(document.pages[number - 1].get_images().values())
+            if not images or not isinstance(images[0], pikepdf.Stream):
+                raise ProcessingError(f"Page {number} of {pdf.name} holds no image")
+            image = pikepdf.PdfImage(images[0])
+            if image.filters == ["/DCTDecode"]:
+                return images[0].read_raw_bytes(), "image/jpeg"
+            out = io.BytesIO()
+            image.as_pil_image().save(out, "PNG", optimize=False)
+            return out.getvalue(), "image/png"
+    except (IndexError, pikepdf.PdfError, NotImplementedError) as exc:
+        raise ProcessingError(f"No page {number} image in {pdf.name}: {exc}") from exc

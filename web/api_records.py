@@ -223,12 +223,12 @@ def record_file(
 ) -> Response:
     """An original, the searchable PDF, a page image or a thumbnail, after the permission check."""
     record = lookup.open_record(who, record_id)
-    key, content_type, name = lookup.record_file_key(record, kind, number)
+    chunks, content_type, name = lookup.record_file(record, kind, number)
     if kind in AUDITED_DOWNLOADS:
         log(session, who, request, AuditAction.DOWNLOAD, record.record_id, f"{kind} {name}")
     disposition = "attachment" if kind in AUDITED_DOWNLOADS else "inline"
     return StreamingResponse(
-        lookup.file_chunks(key),
+        chunks,
         media_type=content_type,
         headers={
             "Content-Disposition": f'{disposition}; filename="{name}"',

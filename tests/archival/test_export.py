@@ -4,53 +4,17 @@ originals as received, the PDF/A, the ALTO and the Dublin Core."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import bagit
 import pytest
 from lxml import etree
-from PIL import Image
 
 from sohoa.app import backends
-from sohoa.app.archive import archive_dossier
-from sohoa.app.intake import CheckedDossier, finish_dossier
-from sohoa.pipeline.inbox import DossierSpec
-from sohoa.pipeline.metadata import load_rules
-from sohoa.pipeline.preflight import IntakeLimits, inspect_file
-from tests.helpers.archival import alto_errors, generated_page
+from tests.helpers.archival import alto_errors, stored_record
 from tests.helpers.cli import run_cli
 
-LIMITS = IntakeLimits(max_file_bytes=1 << 30, max_page_pixels=200_000_000, min_image_side=64)
 DC = "{http://purl.org/dc/elements/1.1/}"
-
-
-@pytest.fixture()
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Embedded backends in a fresh data dir."""
-    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "data"))
-    for name in ("SOHOA_STORAGE", "SOHOA_INDEX", "SOHOA_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    backends.reset()
-    yield tmp_path / "data"
-    backends.reset()
-
-
-def stored_record(folder: Path) -> tuple[str, Path]:
-    """A two-page record archived from a scanned PNG (no OCR: generated word boxes)."""
-    original = folder / "hs-0001.png"
-    Image.new("L", (1240, 1754), "white").save(original, dpi=(150, 150))
-    source = inspect_file(original, LIMITS)
-    spec = DossierSpec("hs-0001", (original,), dossier_code="HS-7", unit="UBND xã Tân Phú")
-    dossier = CheckedDossier(spec, [source])
-    pages_dir = folder / "pages"
-    pages_dir.mkdir()
-    pages = [generated_page(pages_dir, "L"), generated_page(pages_dir, "1")]
-    work = folder / "work"
-    work.mkdir()
-    outputs = finish_dossier(dossier, pages, [original.name] * 2, work, load_rules(), 60)
-    record = archive_dossier(backends.object_store(), dossier.record_id, "b1", spec, outputs)
-    return record.record_id, original
 
 
 def test_export_writes_a_valid_bag_with_every_archival_file(data_dir: Path, tmp_path: Path) -> None:

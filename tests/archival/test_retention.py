@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -18,16 +17,6 @@ from sohoa.pipeline.metadata import DEFAULT_RULES, load_rules
 from sohoa.storage.manifests import iter_records, save_record
 from tests.helpers.cli import run_cli
 from tests.helpers.records import make_record
-
-
-@pytest.fixture()
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "data"))
-    for name in ("SOHOA_STORAGE", "SOHOA_INDEX", "SOHOA_CONFIG", "SOHOA_METADATA_RULES"):
-        monkeypatch.delenv(name, raising=False)
-    backends.reset()
-    yield tmp_path / "data"
-    backends.reset()
 
 
 def test_disposal_date_follows_the_type_and_the_issue_date() -> None:

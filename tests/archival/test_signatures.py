@@ -4,7 +4,6 @@ shown by `sohoa show`, and the signed file is stored byte for byte."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,16 +37,6 @@ LIMITS = IntakeLimits(max_file_bytes=1 << 30, max_page_pixels=200_000_000, min_i
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> SigningPki:
     return make_test_pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture()
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "data"))
-    for name in ("SOHOA_STORAGE", "SOHOA_INDEX", "SOHOA_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    backends.reset()
-    yield tmp_path / "data"
-    backends.reset()
 
 
 def tampered(signed: Path, out: Path) -> Path:

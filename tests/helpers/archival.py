@@ -10,10 +10,17 @@ from pathlib import Path
 from lxml import etree
 from PIL import Image, ImageDraw
 
+from sohoa.app import backends
+from sohoa.app.archive import archive_dossier
+from sohoa.app.intake import CheckedDossier, finish_dossier
 from sohoa.pipeline.alto import ALTO_SCHEMA
+from sohoa.pipeline.inbox import DossierSpec
+from sohoa.pipeline.metadata import load_rules
 from sohoa.pipeline.ocr import OcrResult, Word
 from sohoa.pipeline.pages import ProcessedPage
+from sohoa.pipeline.preflight import IntakeLimits, inspect_file
 
+LIMITS = IntakeLimits(max_file_bytes=1 << 30, max_page_pixels=200_000_000, min_image_side=64)
 GZIP_MAGIC = b"\x1f\x8b"
 WORDS = (
     Word("Quyết", 91.0, 200, 300, 230, 40, block=1, line=1),
@@ -53,6 +60,24 @@ def generated_page(folder: Path, mode: str, words: tuple[Word, ...] = WORDS) -> 
         text=result.text,
         qr_payloads=(),
     )
+
+
+def stored_record(folder: Path) -> tuple[str, Path]:
+    """A two-page record (gray, bilevel) archived from a scanned PNG, on the
+    configured backends (no OCR: generated word boxes)."""
+    original = folder / "hs-0001.png"
+    Image.new("L", (1240, 1754), "white").save(original, dpi=(150, 150))
+    source = inspect_file(original, LIMITS)
+    spec = DossierSpec("hs-0001", (original,), dossier_code="HS-7", unit="UBND xã Tân Phú")
+    dossier = CheckedDossier(spec, [source])
+    pages_dir = folder / "pages"
+    pages_dir.mkdir()
+    pages = [generated_page(pages_dir, "L"), generated_page(pages_dir, "1")]
+    work = folder / "work"
+    work.mkdir()
+    outputs = finish_dossier(dossier, pages, [original.name] * 2, work, load_rules(), 60)
+    record = archive_dossier(backends.object_store(), dossier.record_id, "b1", spec, outputs)
+    return record.record_id, original
 
 
 def alto_errors(alto: Path | bytes) -> list[str]:
