@@ -15,6 +15,8 @@ SYSTEM_PACKAGES=(
     curl unzip postgresql
     # browser tests of the web app (Selenium drives Debian's Chromium, nothing downloaded)
     chromium chromium-driver
+    # veraPDF, the PDF/A validator of the tests, fetched with Maven and run on a JDK (scripts/verapdf.sh)
+    maven openjdk-17-jdk-headless
 )
 VENV="$REPO_ROOT/.venv"
 VENV_STAMP="$VENV/.sohoa-install-stamp"
