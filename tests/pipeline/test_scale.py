@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pikepdf
@@ -12,6 +13,7 @@ from PIL import Image
 from sohoa.pipeline.cleanup import to_grayscale
 from sohoa.pipeline.dossier import build_searchable_pdf
 from sohoa.pipeline.pages import PageOptions, process_page
+from sohoa.pipeline.pdfa import ArchivalMetadata
 from sohoa.pipeline.scale import MAX_UPSCALE, measure_text
 from sohoa.samples import render_page
 from tests.helpers.pages import character_error_rate
@@ -51,7 +53,8 @@ def test_jpeg_without_dpi_tag_is_read_at_its_real_scale(tmp_path: Path) -> None:
     with Image.open(result.image_path) as stored:
         assert stored.info["dpi"] == pytest.approx((result.dpi, result.dpi))
     # The searchable page has page.jpg's size at that resolution, not at 300 DPI.
-    page_pdf = build_searchable_pdf([result], tmp_path / "page.pdf")
+    metadata = ArchivalMetadata(record_id="0" * 64, digitized_at=datetime.now(UTC))
+    page_pdf = build_searchable_pdf([result], tmp_path / "page.pdf", metadata)
     with pikepdf.open(page_pdf) as pdf:
         mediabox = [float(v) for v in pdf.pages[0].mediabox]
     expected = [result.width * 72 / result.dpi, result.height * 72 / result.dpi]
