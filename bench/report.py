@@ -81,7 +81,7 @@ def render(results: dict[str, Any]) -> str:
     if "managers" in results:
         out += _managers(results["managers"], results.get("separate_runs", {}))
     if "storage" in results:
-        out += _storage(results["storage"])
+        out += _storage(results["storage"], results.get("separate_runs", {}))
     out += ["", "## Method", "", *METHOD]
     # Sections measured by scripts of their own and written by hand, kept verbatim.
     for section in results.get("extra_sections", ()):
@@ -337,16 +337,21 @@ def _search(search: dict[str, Any]) -> list[str]:
     return out
 
 
+def _measured_apart(run: dict[str, Any] | None) -> list[str]:
+    """The note on a section measured alone (``--only SECTION --merge``); none otherwise."""
+    if not run:
+        return []
+    return [
+        f"Measured by `{run['command']}` on {run['started_at']}, in "
+        f"{run['duration_seconds'] / 60:.1f} minutes, apart from the run above (load "
+        f"average {run['load_average'][0]} at start, {run['load_average'][1]} at end).",
+        "",
+    ]
+
+
 def _api_search(found: dict[str, Any], separate_runs: dict[str, Any]) -> list[str]:
     out = ["", "## Search through the REST API", ""]
-    run = separate_runs.get("api_search")
-    if run:
-        out += [
-            f"Measured by `{run['command']}` on {run['started_at']}, in "
-            f"{run['duration_seconds'] / 60:.1f} minutes, apart from the run above (load "
-            f"average {run['load_average'][0]} at start, {run['load_average'][1]} at end).",
-            "",
-        ]
+    out += _measured_apart(separate_runs.get("api_search"))
     backends = [b for b in ("sqlite", "elasticsearch") if b in found]
     out += [
         f"{found['pages']:,} pages ({found['records']:,} records) of the search section's "
@@ -375,12 +380,10 @@ def _api_search(found: dict[str, Any], separate_runs: dict[str, Any]) -> list[st
     return out
 
 
-def _storage(storage: dict[str, Any]) -> list[str]:
+def _storage(storage: dict[str, Any], separate_runs: dict[str, Any]) -> list[str]:
     """Stored record against original, per real scan (``bench/storage_size.py``)."""
-    out = [
-        "",
-        "## Stored size",
-        "",
+    out = ["", "## Stored size", "", *_measured_apart(separate_runs.get("storage"))]
+    out += [
         "Each real scan digitized into a filesystem store; the record's folder "
         "(`records/<id>/`: the searchable PDF/A-2b, ALTO XML gzip-compressed, thumbnails, "
         "manifest) against "
