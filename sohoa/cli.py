@@ -361,7 +361,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"bag": str(bag)})
     else:
-        print(f"BagIt package written: {bag}")
+        _say(f"BagIt package written: {bag}")
     return 0
 
 
@@ -384,11 +384,11 @@ def cmd_retention(args: argparse.Namespace) -> int:
         )
         return 0
     for r in due:
-        print(
+        _say(
             f"{r.record.record_id[:16]}  {r.disposal_date}  {r.record.document_type:<22} "
             f"{r.record.dossier_code or '-'}"
         )
-    print(
+    _say(
         f"{len(due)} record(s) past their retention period on {args.on}. Nothing was deleted: "
         "disposing of a record is a person's decision."
     )
