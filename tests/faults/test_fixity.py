@@ -36,13 +36,14 @@ def test_a_rotten_object_and_a_rotten_manifest_are_both_reported(
         small_scan(f"Ho so {name}\nkiem tra toan ven").save(batch / f"{name}.png", dpi=(300, 300))
     first, second = digitize_batch(str(batch)).records
     objects = sohoa_home / "data" / "objects"
-    image_key = load_record(backends.object_store(), first).pages[0].image_key
-    _flip_first_byte(objects / image_key)
+    # the page image lives inside the searchable PDF (stored once)
+    pdf_key = load_record(backends.object_store(), first).searchable_pdf_key
+    _flip_first_byte(objects / pdf_key)
     _flip_first_byte(objects / manifest_key(second))
 
     report = verify()
 
-    assert report.corrupt_objects == tuple(sorted([image_key, manifest_key(second)]))
+    assert report.corrupt_objects == tuple(sorted([pdf_key, manifest_key(second)]))
     assert report.unreadable_manifests == (second,)
     assert not report.ok
     env = {**os.environ, "SOHOA_DATA_DIR": str(sohoa_home / "data")}
