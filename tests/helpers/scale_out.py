@@ -95,7 +95,7 @@ def digitize_on_workers(site: Path, batches: int, workers: int) -> WorkersRun:
         if deployed.returncode != 0:
             raise ScaleOutError(f"sohoa deploy failed: {deployed.stderr}")
         for number, log in enumerate(logs):
-            stack.enter_context(process_worker("sohoa", f"worker-{number}", env, log))
+            stack.enter_context(process_worker("sohoa", f"worker-{number}", env, log, limit=2))
         started = time.perf_counter()
         poll = [PREFECT, "deployment", "run", "poll-inbox/poll-inbox"]
         subprocess.run(poll, env=env, check=True, capture_output=True)
