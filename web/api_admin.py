@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sohoa.app import accounts, audit, stats
 from sohoa.app.accounts import Principal
 from sohoa.storage.schema.accounts import AuditAction, Role
-from sohoa.web.security import any_user, audit_reader, client_address, database, user_manager
+from sohoa.web.security import any_user, audit_reader, database, log, user_manager
 from sohoa.web.templating import render
 
 router = APIRouter()
@@ -80,13 +80,7 @@ def export_audit(
 ) -> Response:
     """The matching audit events as CSV, oldest first (managers and admins)."""
     body = "".join(audit.csv_lines(audit.all_events(session, wanted)))
-    audit.append(
-        session,
-        who,
-        AuditAction.EXPORT,
-        client_address=client_address(request),
-        detail=f"{body.count(chr(10)) - 1} events",
-    )
+    log(session, who, request, AuditAction.EXPORT, detail=f"{body.count(chr(10)) - 1} events")
     return Response(
         body.encode("utf-8-sig"),  # the BOM makes spreadsheets read UTF-8
         media_type="text/csv; charset=utf-8",
@@ -148,13 +142,7 @@ def add_user(
         all_units=wanted.all_units,
         display_name=wanted.display_name,
     )
-    audit.append(
-        session,
-        who,
-        AuditAction.USER_ADMIN,
-        client_address=client_address(request),
-        detail=f"add {user.username} ({user.role})",
-    )
+    log(session, who, request, AuditAction.USER_ADMIN, detail=f"add {user.username} ({user.role})")
     return _user_out(user)
 
 
@@ -167,13 +155,7 @@ def disable_user(
 ) -> UserOut:
     """Disable an account; its sessions and tokens stop working (admins)."""
     user = accounts.set_disabled(session, username)
-    audit.append(
-        session,
-        who,
-        AuditAction.USER_ADMIN,
-        client_address=client_address(request),
-        detail=f"disable {username}",
-    )
+    log(session, who, request, AuditAction.USER_ADMIN, detail=f"disable {username}")
     return _user_out(user)
 
 

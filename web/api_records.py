@@ -14,34 +14,16 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, BeforeValidator, Field
 from sqlalchemy.orm import Session
 
-from sohoa.app import audit, corrections, lookup, reuse, review
+from sohoa.app import corrections, lookup, reuse, review
 from sohoa.app.accounts import Principal
 from sohoa.models import Record, SearchFacets
 from sohoa.storage.schema.accounts import AuditAction
-from sohoa.web.security import client_address, database, record_reader
+from sohoa.web.security import database, log, record_reader
 
 router = APIRouter(prefix="/api", tags=["records"])
 FileKind = Literal["original", "searchable_pdf", "page", "thumbnail"]
 # Page images and thumbnails are part of viewing a record, audited as the view.
 AUDITED_DOWNLOADS = frozenset({"original", "searchable_pdf"})
-
-
-def log(
-    session: Session,
-    who: Principal,
-    request: Request,
-    action: AuditAction,
-    record_id: str = "",
-    detail: str = "",
-) -> None:
-    audit.append(
-        session,
-        who,
-        action,
-        client_address=client_address(request),
-        record_id=record_id,
-        detail=detail,
-    )
 
 
 class HitOut(BaseModel):

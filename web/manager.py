@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from sohoa.app import audit, dashboard, matching
+from sohoa.app import dashboard, matching
 from sohoa.app.accounts import Principal
 from sohoa.app.indicators import BACKLOG_BUCKETS, DIMENSIONS, RATES, Granularity, compute_indicators
 from sohoa.app.monthly_report import SUMMARY_LABELS, ChartText, chart_svg, format_value
@@ -34,8 +34,8 @@ from sohoa.web.api_records import OptionalDate
 from sohoa.web.i18n import language, translate
 from sohoa.web.security import (
     Forbidden,
-    client_address,
     database,
+    log,
     record_reader,
     requires,
     settings_of,
@@ -223,11 +223,11 @@ def _log_export(
 ) -> None:
     scope = f" unit={wanted.unit}" if wanted.unit else ""
     scope += f" procedure={wanted.procedure}" if wanted.procedure else ""
-    audit.append(
+    log(
         session,
         who,
+        request,
         AuditAction.EXPORT,
-        client_address=client_address(request),
         detail=f"indicators {kind} {wanted.date_from}..{wanted.date_to} "
         f"{wanted.granularity}{scope}: {rows} rows",
     )
@@ -384,14 +384,13 @@ def confirm_match(
     if dossier is None or not who.sees_unit(dossier.unit):
         raise ObjectNotFound(f"No register dossier {wanted.dossier_code}.")
     matching.confirm_match(session, record.record_id, key, wanted.accepted, who.user_id)
-    audit.append(
+    log(
         session,
         who,
+        request,
         AuditAction.EDIT,
-        client_address=client_address(request),
-        record_id=record.record_id,
-        detail=f"dossier match {dossier.dossier_code} "
-        + ("accepted" if wanted.accepted else "rejected"),
+        record.record_id,
+        f"dossier match {dossier.dossier_code} " + ("accepted" if wanted.accepted else "rejected"),
     )
     return MatchOut(
         record_id=record.record_id,

@@ -21,10 +21,16 @@ from sohoa.web.api_records import (
     apply_reuse,
     clerk_query,
     file_url,
-    log,
     run_search,
 )
-from sohoa.web.security import any_user, audit_reader, database, record_reader, settings_of
+from sohoa.web.security import (
+    any_user,
+    audit_reader,
+    database,
+    log,
+    record_reader,
+    settings_of,
+)
 from sohoa.web.templating import render
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)

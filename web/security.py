@@ -22,10 +22,11 @@ from pathlib import Path
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from sohoa.app import accounts
+from sohoa.app import accounts, audit
 from sohoa.app.accounts import Principal
 from sohoa.core.settings import Settings
 from sohoa.storage.database import session_scope
+from sohoa.storage.schema.accounts import AuditAction
 
 SESSION_COOKIE = "sohoa_session"
 LOGIN_CSRF_COOKIE = "sohoa_login_csrf"
@@ -90,6 +91,25 @@ def read_session(key: bytes, cookie: str, max_age_seconds: int) -> dict[str, int
 def client_address(request: Request) -> str:
     """The peer's address (a proxy in front must be the one peer the app sees)."""
     return request.client.host if request.client else ""
+
+
+def log(
+    session: Session,
+    who: Principal,
+    request: Request,
+    action: AuditAction,
+    record_id: str = "",
+    detail: str = "",
+) -> None:
+    """Append this request's audit event: who, what, which record, from where."""
+    audit.append(
+        session,
+        who,
+        action,
+        client_address=client_address(request),
+        record_id=record_id,
+        detail=detail,
+    )
 
 
 def settings_of(request: Request) -> Settings:
