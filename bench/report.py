@@ -82,6 +82,8 @@ def render(results: dict[str, Any]) -> str:
         out += _managers(results["managers"], results.get("separate_runs", {}))
     if "storage" in results:
         out += _storage(results["storage"], results.get("separate_runs", {}))
+    if "scale_out" in results:
+        out += _scale_out(results["scale_out"], results.get("separate_runs", {}))
     out += ["", "## Method", "", *METHOD]
     # Sections measured by scripts of their own and written by hand, kept verbatim.
     for section in results.get("extra_sections", ()):
@@ -536,4 +538,40 @@ def _managers(managers: dict[str, Any], separate_runs: dict[str, Any]) -> list[s
     # Hand-written observations from separate checks, kept with the figures.
     for note in managers.get("notes", ()):
         out += ["", f"[*Separate check, not this run:* {note}]"]
+    return out
+
+
+def _scale_out(found: dict[str, Any], separate_runs: dict[str, Any]) -> list[str]:
+    batches = found["batches"]
+    out = [
+        "",
+        "## Scale-out on Prefect workers",
+        "",
+        *_measured_apart(separate_runs.get("scale_out")),
+    ]
+    out += [
+        f"`bench/scale_out.py`: {batches} one-page batches (generated dossiers) in one inbox; a "
+        "Prefect server, `sohoa deploy`, then one or two process workers on the work pool "
+        "`sohoa`, each taking two flow runs at a time (each run a new process), "
+        "`SOHOA_WORKERS=1`; one poll dispatches every batch as a `digitize-batch` run. Time "
+        "from the poll to the last batch run completed, embedded backends. The same helper "
+        "(`tests/helpers/scale_out.py`) runs the scale-out test in `make test`.",
+        "",
+    ]
+    rows = [
+        [
+            workers,
+            found[f"{workers}_workers"]["seconds"],
+            found[f"{workers}_workers"]["runs_per_worker"],
+        ]
+        for workers in (1, 2)
+    ]
+    out += _table(["workers", "seconds", "batch runs per worker"], rows)
+    out += [
+        "",
+        f"Speed-up with two workers: **{found['speed_up']}×** on one {found['nproc']}-core "
+        "machine, where both workers share the same cores: one worker's two runs already keep "
+        "both cores busy, and a second worker overlaps runs' process starts and Prefect API "
+        "calls with others' OCR. On separate hosts each worker brings its own cores.",
+    ]
     return out

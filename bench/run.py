@@ -49,9 +49,23 @@ from bench.corpus import build_corpus  # noqa: E402
 from bench.engines import ocrmypdf_version, run_program  # noqa: E402
 
 WORK = REPO / "bench" / "work"
-SECTIONS = ("throughput", "realscans", "search", "api_search", "memory", "managers", "storage")
+SECTIONS = (
+    "throughput",
+    "realscans",
+    "search",
+    "api_search",
+    "memory",
+    "managers",
+    "storage",
+    "scale_out",
+)
 # Sections' keys in the results, for --merge.
-SECTION_KEYS = {"api_search": ("api_search",), "managers": ("managers",), "storage": ("storage",)}
+SECTION_KEYS = {
+    "api_search": ("api_search",),
+    "managers": ("managers",),
+    "storage": ("storage",),
+    "scale_out": ("scale_out",),
+}
 SEARCH_SIZES = (10_000, 100_000)
 QUICK_SEARCH_SIZES = (1_000, 5_000)
 ACCURACY_SETS = ("clean", "skewed", "rotated", "noisy")
@@ -331,6 +345,11 @@ def main() -> int:
         results["managers"] = managers_bench.run_managers(log)
     if "storage" not in skip:
         results["storage"] = storage_size.run_storage(WORK / "storage", WORK / "cache", log)
+    if "scale_out" not in skip:
+        from bench import scale_out  # configures Prefect's environment for its workers
+
+        batches = 4 if args.quick else scale_out.BATCHES
+        results["scale_out"] = scale_out.run_scale_out(batches, log)
     results["targets"] = targets(results)
     results["duration_seconds"] = round(time.perf_counter() - _started, 1)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sohoa.app import accounts, audit, stats
 from sohoa.app.accounts import Principal
 from sohoa.storage.schema.accounts import AuditAction, Role
-from sohoa.web.security import any_user, audit_reader, database, log, user_manager
+from sohoa.web.security import any_user, attachment, audit_reader, database, log, user_manager
 from sohoa.web.templating import render
 
 router = APIRouter()
@@ -84,7 +84,7 @@ def export_audit(
     return Response(
         body.encode("utf-8-sig"),  # the BOM makes spreadsheets read UTF-8
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="sohoa-audit.csv"'},
+        headers=attachment("sohoa-audit.csv"),
     )
 
 

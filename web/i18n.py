@@ -193,6 +193,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "a_edit": {"vi": "Sửa thông tin", "en": "Correction"},
     "a_reuse": {"vi": "Tái sử dụng", "en": "Reuse"},
     "a_user_admin": {"vi": "Quản lý người dùng", "en": "User management"},
+    "a_register_import": {"vi": "Nhập sổ tiếp nhận", "en": "Register import"},
     "a_export": {"vi": "Xuất nhật ký", "en": "Audit export"},
 }
 

@@ -34,6 +34,7 @@ from sohoa.web.api_records import OptionalDate
 from sohoa.web.i18n import language, translate
 from sohoa.web.security import (
     Forbidden,
+    attachment,
     database,
     log,
     record_reader,
@@ -233,10 +234,6 @@ def _log_export(
     )
 
 
-def _attachment(name: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{name}"'}
-
-
 @router.get("/api/indicators.csv", response_class=Response, tags=["managers"])
 def indicators_csv(
     request: Request,
@@ -253,7 +250,7 @@ def indicators_csv(
     return Response(
         body.encode("utf-8-sig"),
         media_type="text/csv; charset=utf-8",
-        headers=_attachment(f"sohoa-chi-so-{'-'.join(groups) or 'tong'}.csv"),
+        headers=attachment(f"sohoa-chi-so-{'-'.join(groups) or 'tong'}.csv"),
     )
 
 
@@ -277,7 +274,7 @@ def indicators_xlsx(
     return Response(
         body,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers=_attachment("sohoa-chi-so.xlsx"),
+        headers=attachment("sohoa-chi-so.xlsx"),
     )
 
 
@@ -301,6 +298,7 @@ def import_register(
     request: Request,
     file: UploadFile,
     who: Principal = Depends(indicator_reader),
+    session: Session = Depends(database),
 ) -> ImportOut:
     """Import the one-stop system's register export (CSV or XLSX, multipart field ``file``):
     streamed to a temporary file, then imported in chunks; bad rows are listed by line
@@ -316,6 +314,8 @@ def import_register(
             report = import_register_file(settings_of(request).database_url, path)
         except SohoaError as exc:
             raise InvalidRequest(exc.message) from exc
+    detail = f"{file.filename}: {report.imported} of {report.rows} rows, {report.bad_rows} bad"
+    log(session, who, request, AuditAction.REGISTER_IMPORT, detail=detail)
     return ImportOut(
         rows=report.rows,
         imported=report.imported,

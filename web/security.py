@@ -112,6 +112,11 @@ def log(
     )
 
 
+def attachment(filename: str) -> dict[str, str]:
+    """Headers that make a browser save the response as ``filename``."""
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings

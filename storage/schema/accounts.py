@@ -63,6 +63,7 @@ class AuditAction(StrEnum):
     REUSE = "reuse"
     USER_ADMIN = "user_admin"
     EXPORT = "export"
+    REGISTER_IMPORT = "register_import"
 
 
 class AuditEvent(Base):

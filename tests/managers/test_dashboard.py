@@ -21,7 +21,7 @@ from sohoa.app.dashboard import EXPORT_COLUMNS, DashboardFilter, table_values
 from sohoa.app.indicators import Granularity, IndicatorQuery, compute_indicators
 from sohoa.app.monthly_report import format_value
 from sohoa.storage.database import session_scope
-from sohoa.storage.schema.accounts import AuditEvent
+from sohoa.storage.schema.accounts import AuditAction, AuditEvent
 from sohoa.storage.schema.register import DigitizedRecord, MatchConfirmation, RegisteredDossier
 from sohoa.web.app import ROUTERS
 from tests.managers.conftest import OTHER_UNIT, UNIT, ManagerSite
@@ -200,6 +200,11 @@ def test_the_register_upload_imports_and_names_bad_lines(manager_site: ManagerSi
             )
         ).all()
     assert stored == ["000.00.99.H29-241201-900001"]
+    with session_scope(manager_site.database_url) as session:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.REGISTER_IMPORT)
+        ).one()
+    assert (event.username, event.detail) == ("manager", "so-tiep-nhan.csv: 1 of 3 rows, 2 bad")
     refused = manager_site.api("admin").post(
         "/api/register/import", files={"file": ("so.pdf", b"%PDF", "application/pdf")}
     )
