@@ -224,9 +224,11 @@ def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]], keys:
     if not rows:
         return
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(list(rows))
+    statement = dialect.insert(table)
     updated = {c: statement.excluded[c] for c in rows[0] if c not in keys}
-    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updated))
+    # Rows as parameters, not .values(rows): one statement compiled once and
+    # sent in batches (executemany), rather than compiled anew for every row.
+    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updated), rows)
 
 
 def refresh_first_digitized(session: Session, code_keys: Iterable[str] | None = None) -> None:
