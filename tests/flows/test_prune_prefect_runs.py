@@ -27,20 +27,18 @@ def _task_runs() -> int:
 def test_finished_runs_older_than_the_setting_are_pruned_with_their_task_runs(
     prefect_server: None,
 ) -> None:
-    with get_client(sync_client=True) as client:
-        for run in client.read_flow_runs(limit=200):
-            client.delete_flow_run(run.id)  # other tests' runs in the shared test server
+    prune_prefect_runs(keep_days=0.0)  # other tests' runs in the shared test server
     for _ in range(4):
         _poll()
     with get_client(sync_client=True) as client:
-        polls = [r for r in client.read_flow_runs(limit=200) if r.end_time is not None]
-    assert len(polls) == 4 and _task_runs() == 12
+        ended = [r for r in client.read_flow_runs(limit=200) if r.end_time is not None]
+    assert len(ended) == 5 and _task_runs() == 12  # the four polls and the clearing prune
 
     assert prune_prefect_runs(keep_days=1.0) == 0  # all ended just now: kept
     time.sleep(1.0)
     pruned = prune_prefect_runs(keep_days=0.5 / 86400)  # ended over half a second ago
 
-    assert pruned == 5  # the four polls and the first prune run
+    assert pruned == 6  # the four polls and the two prune runs before
     with get_client(sync_client=True) as client:
         left = client.read_flow_runs(limit=200)
     assert len(left) == 1  # the prune run itself, which had not ended
