@@ -21,20 +21,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from asn1crypto import x509
 from pyhanko.keys import load_certs_from_pemder
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import async_validate_pdf_signature
-from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
 
 from sohoa.core.errors import ConfigurationError
+
+if TYPE_CHECKING:  # pyhanko.sign takes ~0.4 s to import: only where a PDF is signed
+    from pyhanko.sign.validation.status import PdfSignatureStatus
 
 _CERTIFICATE_SUFFIXES = (".pem", ".crt", ".cer", ".der")
 SIGNATURE_FIELD = "sohoa"
@@ -95,6 +92,12 @@ def check_signatures(
             embedded = list(reader.embedded_signatures)
         except (PdfError, ValueError, KeyError, TypeError):
             return ()
+        if not embedded:
+            return ()
+        from pyhanko.sign.validation import async_validate_pdf_signature
+        from pyhanko.sign.validation.errors import SignatureValidationError
+        from pyhanko_certvalidator import ValidationContext
+
         checks = []
         for signature in embedded:
             context = ValidationContext(trust_roots=list(trust_roots), allow_fetching=False)
@@ -113,6 +116,9 @@ def sign_pdf(pdf: Path, pkcs12: Path, pin: str) -> Path:
     Raises:
         ConfigurationError: the PKCS#12 file is missing, or the PIN does not open it.
     """
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
     if not pkcs12.is_file():
         raise ConfigurationError(f"The signing certificate {pkcs12} does not exist")
     try:
@@ -136,6 +142,8 @@ def sign_pdf(pdf: Path, pkcs12: Path, pin: str) -> Path:
 
 
 def _check(field: str, status: PdfSignatureStatus) -> SignatureCheck:
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
     return SignatureCheck(
         field=field,
         signer=status.signing_cert.subject.human_friendly,

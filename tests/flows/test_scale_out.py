@@ -19,7 +19,7 @@ BATCHES = 20
 
 
 def test_two_process_workers_digitize_every_batch_exactly_once(sohoa_home: Path) -> None:
-    names = fill_inbox(sohoa_home / "inbox", BATCHES, first_seed=300)
+    names = fill_inbox(sohoa_home / "inbox", BATCHES, first_seed=300, small_pages=True)
 
     run = digitize_on_workers(sohoa_home, BATCHES, workers=2)
 

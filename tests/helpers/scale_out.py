@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sohoa.flows.prefect_processes import PREFECT, prefect_server, process_worker
 from sohoa.samples import write_batch
+from tests.helpers.pages import small_scan
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOHOA = str(Path(sys.executable).with_name("sohoa"))
@@ -34,10 +35,17 @@ class WorkersRun:
     runs_per_worker: list[int]
 
 
-def fill_inbox(inbox: Path, count: int, first_seed: int) -> list[str]:
-    """``count`` batches of one generated single-page dossier each."""
+def fill_inbox(inbox: Path, count: int, first_seed: int, small_pages: bool = False) -> list[str]:
+    """``count`` batches of one generated single-page dossier each, or, with
+    ``small_pages``, of one strip of text that OCRs in a fraction of a second
+    (for tests about who runs what, not about the pages)."""
     names = [f"batch-{number:02d}" for number in range(count)]
     for number, name in enumerate(names):
+        if small_pages:
+            (inbox / name).mkdir(parents=True)
+            small_scan(f"Ho so {first_seed + number}\nlo {name}").save(inbox / name / "hoso.png")
+            (inbox / name / "READY").touch()
+            continue
         write_batch(inbox / name, count=1, seed=first_seed + number, formats=("png",))
         (inbox / f"{name}.truth.json").unlink()
     return names
