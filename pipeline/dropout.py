@@ -19,7 +19,7 @@ from sohoa.pipeline.cleanup import flatten_background
 from sohoa.pipeline.deskew import downscale
 
 # A pixel is coloured when its channels spread by more than this...
-COLOURED_SPREAD = 40
+COLOURED_SPREAD = 30
 # ...and a page has a coloured background when this share of it is coloured.
 MIN_COLOURED_SHARE = 0.2
 # The colour test looks at a copy whose longer side is this.

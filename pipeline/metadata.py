@@ -324,11 +324,15 @@ class _Page:
         return any(s < span[1] and span[0] < e for s, e in self.claimed)
 
     def window(self, pos: int, limit: int = 80) -> tuple[int, int]:
-        """Rest of the line from ``pos``, or with the next line when the rest
-        holds no digit (a value printed under its label)."""
+        """Rest of the line from ``pos``, or with the next line of text when
+        the rest holds no digit (a value printed under its label; OCR may
+        put a blank line between them when it reads them as two paragraphs)."""
         _, end = self.line_span(pos)
         if not any(c.isdigit() for c in self.view[pos:end]) and end < len(self.view):
-            _, end = self.line_span(end + 1)
+            next_line = end + 1
+            while next_line < len(self.view) and self.view[next_line] == "\n":
+                next_line += 1
+            _, end = self.line_span(next_line)
         return pos, min(end, pos + limit)
 
 

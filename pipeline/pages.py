@@ -245,23 +245,28 @@ def _read(
     text: TextScale,
     options: PageOptions,
 ) -> tuple[_Reading, tuple[str, ...]]:
-    """OCR of the cleaned copy (``dropped``, the colour dropout, on coloured
-    pages) at the scale the text asks for; on a weak reading, the plain copy
-    and the other scale too, keeping the best.
+    """OCR of the cleaned copy at the scale the text asks for; on coloured
+    pages of the colour dropout (``dropped``) too, keeping the better; on a
+    weak reading, the plain copy and the other scale too, keeping the best.
 
     Returns:
-        The kept reading and the alternatives tried ("plain@1", "cleaned@1.5", ...).
+        The kept reading and the alternatives tried on a weak one ("plain@1", "cleaned@1.5", ...).
     """
     scale = text.ocr_factor()
-    cleaned = prepare_for_ocr(gray) if dropped is None else dropped
-    variant = "cleaned" if dropped is None else "dropout"
-    readings = [_ocr(rescale(cleaned, scale), variant, scale, options)]
+    copies = {"cleaned": prepare_for_ocr(gray)}
+    if dropped is not None:
+        # Neither copy wins on every card: the dropout reads phone photos of
+        # pastel guilloche cleanly where the gray copy keeps the pattern, and
+        # loses thin strokes of flat scans whose gray copy is already clean.
+        copies["dropout"] = dropped
+    readings = [_ocr(rescale(copy, scale), name, scale, options) for name, copy in copies.items()]
+    first = max(readings, key=lambda r: r.score)
     tried: list[str] = []
-    if readings[0].result.mean_confidence < WEAK_CONFIDENCE:
+    if first.result.mean_confidence < WEAK_CONFIDENCE:
         alternatives = [("plain", gray, scale)]
         other = _other_scale(scale, text.glyph_px)
         if other is not None:
-            alternatives.append((variant, cleaned, other))
+            alternatives.append((first.variant, copies[first.variant], other))
         for name, copy, factor in alternatives:
             readings.append(_ocr(rescale(copy, factor), name, factor, options))
             tried.append(f"{name}@{factor:g}")
@@ -279,11 +284,17 @@ class _Straightened:
 
 
 def _straighten(
-    page: np.ndarray, gray: np.ndarray, options: PageOptions, dpi: int, timer: _StageTimer
+    page: np.ndarray,
+    gray: np.ndarray,
+    ink: np.ndarray,
+    options: PageOptions,
+    dpi: int,
+    timer: _StageTimer,
 ) -> _Straightened:
-    """Turns the page upright and deskews it when the estimate is sure."""
+    """Turns the page upright and deskews it when the estimate, made on
+    ``ink`` (the gray page, or its colour dropout), is sure."""
     with timer("orientation+skew"):
-        geometry = detect_geometry(gray, options.ocr_timeout, dpi, options.languages)
+        geometry = detect_geometry(ink, options.ocr_timeout, dpi, options.languages)
     rotation = geometry.orientation.rotate_degrees
     skew = geometry.skew
     if not rotation and not skew.worth_correcting:
@@ -326,26 +337,35 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
     dpi = options.dpi
     text = TextScale(0.0, 0)
     rotation, skew_degrees, skew_corrected, evidence = 0, 0.0, False, ""
+    dropped: np.ndarray | None = None
     if not blank:
+        with timer("cleanup"):
+            # On a coloured page the text is measured and its lines found on
+            # the ink alone: a guilloche pattern breaks into blobs smaller
+            # than any glyph (phone photos of ID cards measured 6-7 px
+            # "glyphs", a third of their text) and hides the lines' skew.
+            dropped = drop_colour(page) if has_coloured_background(page) else None
+        ink = gray if dropped is None else dropped
         with timer("scale"):
-            text = measure_text(gray)
+            text = measure_text(ink)
             dpi = text.page_dpi(options.dpi)
-        straight = _straighten(page, gray, options, dpi, timer)
+        straight = _straighten(page, gray, ink, options, dpi, timer)
         if straight.gray is not gray:
             qr_overview = None  # turned: the QR search makes its own overview
+            if dropped is not None:
+                with timer("cleanup"):
+                    dropped = drop_colour(straight.page)
         page, gray = straight.page, straight.gray
         rotation, skew_degrees = straight.rotation, straight.skew_degrees
         skew_corrected, evidence = straight.skew_corrected, straight.evidence
-        del straight
+        del straight, ink
         if rotation % 180:
             with timer("scale"):  # the glyphs were measured lying on their side
-                text = measure_text(gray)
+                text = measure_text(gray if dropped is None else dropped)
                 dpi = text.page_dpi(options.dpi)
     height, width = page.shape[:2]
     with timer("jpeg"):
         page_image = _save_page_images(page, out_dir, dpi, options, bilevel)
-    with timer("cleanup"):
-        dropped = drop_colour(page) if not blank and has_coloured_background(page) else None
     del page
     reading: _Reading | None = None
     tried: tuple[str, ...] = ()

@@ -195,6 +195,12 @@ def test_old_nine_digit_id(rules: MetadataRules) -> None:
     assert values(extracted, "citizen_id") == ["001090012345"]
 
 
+def test_number_under_the_card_title_a_paragraph_apart(rules: MetadataRules) -> None:
+    # An ID card read with the title and the red number as two paragraphs.
+    text = "GIẤY CHỨNG MINH NHÂN DÂN\n\nSố 238709881\n\nHọ tên: NGUYỄN XUÂN CƯỜNG"
+    assert values(extract(rules, text), "old_id") == ["238709881"]
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
