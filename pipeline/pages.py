@@ -287,26 +287,31 @@ def _straighten(
     page: np.ndarray,
     gray: np.ndarray,
     ink: np.ndarray,
+    glyph_px: float,
     options: PageOptions,
     dpi: int,
     timer: _StageTimer,
 ) -> _Straightened:
     """Turns the page upright and deskews it when the estimate, made on
-    ``ink`` (the gray page, or its colour dropout), is sure."""
+    ``ink`` (the gray page, or its colour dropout), is sure and the skew
+    moves the text lines by enough to matter (``glyph_px``: the measured
+    glyph height, 0 when unknown)."""
     with timer("orientation+skew"):
         geometry = detect_geometry(ink, options.ocr_timeout, dpi, options.languages)
     rotation = geometry.orientation.rotate_degrees
     skew = geometry.skew
-    if not rotation and not skew.worth_correcting:
+    upright_width = page.shape[0] if rotation % 180 else page.shape[1]
+    # The glyphs of a page lying on its side were measured sideways: no drift test.
+    upright_glyph_px = 0.0 if rotation % 180 else glyph_px
+    deskew = skew.worth_correcting and skew.shifts_lines(upright_width, upright_glyph_px)
+    if not rotation and not deskew:
         return _Straightened(page, gray, 0, skew.angle_degrees, False, geometry.evidence)
     with timer("rotate"):
         page = turn_clockwise(page, rotation)
-        if skew.worth_correcting:
+        if deskew:
             page = rotate_bound(page, -skew.angle_degrees)
         gray = to_grayscale(page)
-    return _Straightened(
-        page, gray, rotation, skew.angle_degrees, skew.worth_correcting, geometry.evidence
-    )
+    return _Straightened(page, gray, rotation, skew.angle_degrees, deskew, geometry.evidence)
 
 
 def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> ProcessedPage:
@@ -349,7 +354,7 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
         with timer("scale"):
             text = measure_text(ink)
             dpi = text.page_dpi(options.dpi)
-        straight = _straighten(page, gray, ink, options, dpi, timer)
+        straight = _straighten(page, gray, ink, text.glyph_px, options, dpi, timer)
         if straight.gray is not gray:
             qr_overview = None  # turned: the QR search makes its own overview
             if dropped is not None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from sohoa.pipeline.cleanup import to_grayscale
-from sohoa.pipeline.deskew import MAX_SKEW_DEGREES, estimate_skew, rotate_bound
+from sohoa.pipeline.deskew import MAX_SKEW_DEGREES, SkewEstimate, estimate_skew, rotate_bound
 from sohoa.samples import add_dark_edges, add_scan_noise, blank_page, render_page, skew
 
 ANGLES = (-10.0, -7.37, -4.11, -1.63, -0.45, 0.0, 0.77, 2.31, 5.73, 9.19, 10.0)
@@ -105,3 +105,13 @@ def test_narrow_receipt_is_measured_or_left_alone() -> None:
     estimate = estimate_skew(cv2.cvtColor(scan, cv2.COLOR_RGB2GRAY))
     if estimate.worth_correcting:
         assert abs(estimate.angle_degrees - 4.0) <= 0.5
+
+
+def test_a_skew_is_corrected_only_when_it_moves_a_line_by_half_a_glyph() -> None:
+    estimate = SkewEstimate(0.5, 0.95)
+    assert estimate.worth_correcting
+    # A 800-px receipt line drifts 7 px: a quarter of 25-px glyphs, most of 10-px ones.
+    assert not estimate.shifts_lines(800, 25.0)
+    assert estimate.shifts_lines(800, 10.0)
+    assert estimate.shifts_lines(4960, 50.0)  # the same angle across a 600-dpi page
+    assert estimate.shifts_lines(800, 0.0)  # glyphs not measured: as before
