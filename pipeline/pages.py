@@ -76,8 +76,8 @@ class ProcessedPage:
     counter-clockwise skew, undone when ``skew_corrected``; width and height
     are those of the page image, ``dpi`` its resolution (measured from the text
     when the stated one is far off). ``ocr_scale`` is the factor the OCR
-    copy was resized by, ``ocr_variant`` which copy was kept ("cleaned" or
-    "plain"), and ``second_look`` the alternatives read because the first
+    copy was resized by, ``ocr_variant`` which copy was kept ("cleaned",
+    "dropout" or "plain"), and ``second_look`` the alternatives read because the first
     reading was weak (empty when it was not).
     """
 
@@ -318,12 +318,15 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
     """Turns one rasterized page into its stored artifacts.
 
     Steps: grayscale; blank test (blank pages are kept, flagged and not
-    OCRed); the page's resolution from its text; orientation; skew,
-    corrected only when the estimate is sure; the same turns applied to the
+    OCRed); on a coloured page, its colour dropout (the ink the next three
+    steps look at); the page's resolution from its text; orientation; skew,
+    corrected only when the estimate is sure and it moves the text lines by
+    half a glyph or more; the same turns applied to the
     faithful image, written with its DPI as a bilevel, gray or colour scan
     it is (see the module's docstring) plus a thumbnail;
-    QR codes; the OCR engine on a cleaned-up copy scaled to the size it
-    reads best, with a second look at weak readings (see ``_read``); ocr.json.
+    QR codes; the OCR engine on a cleaned-up copy (and the dropout, the
+    better kept) scaled to the size it reads best, with a second look at
+    weak readings (see ``_read``); ocr.json.
 
     Raises:
         ProcessingError: unreadable image, or Tesseract failed or timed out.
