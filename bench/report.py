@@ -71,7 +71,7 @@ def render(results: dict[str, Any]) -> str:
         out += _throughput(results)
         out += _accuracy(results)
     if "realscans" in results:
-        out += _realscans(results["realscans"])
+        out += _realscans(results["realscans"], results.get("separate_runs", {}))
     if "search" in results:
         out += _search(results["search"])
     if "api_search" in results:
@@ -198,12 +198,13 @@ def _cells(values: dict[str, Any], engines: list[str]) -> list[str]:
     return [f"{values[e]:.3f}" if e in values else "-" for e in engines]
 
 
-def _realscans(real: dict[str, Any]) -> list[str]:
+def _realscans(real: dict[str, Any], separate_runs: dict[str, Any]) -> list[str]:
     engines = ["sohoa", "tesseract", "ocrmypdf"]
     out = [
         "",
         "## Real scans and hard pages",
         "",
+        *_measured_apart(separate_runs.get("realscans")),
         "Case-insensitive CER and WER (micro average, as fractions) and word recall per "
         "kind, every engine on the same pages in this run (`bench/realscans.py`; pages "
         f"read {real['seconds']:.0f} s in all). sohoa: `inspect_file`, `render_page`, "

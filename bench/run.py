@@ -61,6 +61,7 @@ SECTIONS = (
 )
 # Sections' keys in the results, for --merge.
 SECTION_KEYS = {
+    "realscans": ("realscans",),
     "api_search": ("api_search",),
     "managers": ("managers",),
     "storage": ("storage",),
