@@ -11,6 +11,8 @@
 #   services.sh status [SERVICE...]     show pids and health
 #   services.sh stop [SERVICE...]       stop the servers this checkout started (pid files in .services)
 #   services.sh env                     print the SOHOA_TEST_* exports the live tests read
+#   services.sh es-java-home            print the JDK Elasticsearch runs on (for the tests' own
+#                                       private nodes, tests/helpers/elasticsearch_node.py)
 #   services.sh clean [SERVICE...]      stop, then delete the service data (all of .services/
 #                                       when no SERVICE is named)
 # SERVICE is minio, elasticsearch or postgres; without one, a command applies to all three.
@@ -679,6 +681,7 @@ wait) cmd_wait ;;
 status) cmd_status ;;
 stop) cmd_stop ;;
 env) cmd_env ;;
+es-java-home) find_es_java_home ;;
 clean) cmd_clean "$@" ;;
-*) die "usage: $0 provision|start|wait|status|stop|env|clean [minio|elasticsearch|postgres...]" ;;
+*) die "usage: $0 provision|start|wait|status|stop|env|es-java-home|clean [minio|elasticsearch|postgres...]" ;;
 esac
