@@ -1,8 +1,9 @@
 """sohoa on an Elasticsearch of its own with security on: HTTP over TLS with a
-certificate signed by a CA this test made, and a file-realm user. sohoa indexes and finds a record with the documented
-settings (SOHOA_INDEX=https://..., SOHOA_ES_USERNAME/PASSWORD or user:pass in
-the URL, SOHOA_ES_API_KEY, SOHOA_ES_CA_CERTS); a wrong credential and a
-certificate it was not told to trust are each one clear line, with no secret."""
+certificate signed by a CA this test made, and a file-realm user. sohoa indexes
+and finds a record with the documented settings (SOHOA_INDEX=https://...,
+SOHOA_ES_USERNAME/PASSWORD or user:pass in the URL, SOHOA_ES_CA_CERTS); a wrong
+password or API key and a certificate it was not told to trust are each one
+clear line, with no secret in it."""
 
 from __future__ import annotations
 
