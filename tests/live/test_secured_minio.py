@@ -4,72 +4,28 @@ certificate it was not told to trust is one clear line."""
 
 from __future__ import annotations
 
-import secrets
-import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
 from sohoa.core.errors import AccessRefused
-from sohoa.core.settings import Settings, load_settings
-from sohoa.flows.prefect_processes import free_port
+from sohoa.core.settings import Settings
 from sohoa.storage.factory import open_object_store
-from tests.helpers.tls import loopback_certificates
+from tests.helpers.minio_node import MinioNode
 
-REPO_MINIO = Path(__file__).resolve().parents[2] / "tools" / "bin" / "minio"
 pytestmark = pytest.mark.live
 
 
 @pytest.fixture(scope="module")
 def tls_minio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """A MinIO on a free loopback port, TLS only; settings that reach it."""
-    binary = REPO_MINIO
-    if not binary.exists():
-        pytest.fail(f"No MinIO binary at {REPO_MINIO}: run `make services` once", pytrace=False)
-    home = tmp_path_factory.mktemp("tls-minio")
-    ca, _, _ = loopback_certificates(home / "certs")
-    port, console = free_port(), free_port()
-    secret = secrets.token_hex(16)
-    env = {"MINIO_ROOT_USER": "sohoa-tls", "MINIO_ROOT_PASSWORD": secret, "HOME": str(home)}
-    log = (home / "minio.log").open("wb")
-    listen = ["--address", f"127.0.0.1:{port}", "--console-address", f"127.0.0.1:{console}"]
-    server = subprocess.Popen(
-        [str(binary), "server", str(home / "data"), "--certs-dir", str(home / "certs"), *listen],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    settings = load_settings(
-        data_dir=home / "sohoa",
-        storage="s3://sohoa-tls",
-        s3_endpoint=f"127.0.0.1:{port}",
-        s3_access_key="sohoa-tls",
-        s3_secret_key=secret,
-        s3_secure=True,
-        s3_ca_certs=ca,
-    )
+    node = MinioNode(tmp_path_factory.mktemp("tls-minio"), "sohoa-tls", tls=True)
     try:
-        _wait_until_answering(settings, server, home / "minio.log")
-        yield settings
+        node.start()
+        yield node.settings
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
-
-
-def _wait_until_answering(settings: Settings, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            open_object_store(settings).setup()
-            return
-        except Exception:
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"MinIO over TLS did not start:\n{log.read_text()[-2000:]}")
-            time.sleep(0.5)
+        node.stop()
 
 
 def test_stores_and_reads_over_tls_with_the_configured_ca(tls_minio: Settings) -> None:
