@@ -3,8 +3,10 @@ kill ``sohoa ingest`` at a known step, not at a guessed moment.
 
 With ``SOHOA_FAULT_PAUSE_AT=<step>`` (``ocr`` or ``archive``), the first arrival
 at that step writes the file named by ``SOHOA_FAULT_MARKER`` and sleeps until
-the test kills the process. ``<step>:<n>`` waits for the n-th arrival instead.
-Unset, as in every deployment, ``pause_point`` does nothing.
+the test kills the process, or, with ``SOHOA_FAULT_RESUME=<file>``, until that
+file exists (the outage trials stop a server meanwhile, then let the run go on).
+``<step>:<n>`` waits for the n-th arrival instead. Unset, as in every
+deployment, ``pause_point`` does nothing.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from pathlib import Path
 
 PAUSE_AT = "SOHOA_FAULT_PAUSE_AT"
 MARKER = "SOHOA_FAULT_MARKER"
+RESUME = "SOHOA_FAULT_RESUME"
 
 _arrivals: Counter[str] = Counter()
 _lock = threading.Lock()
 
 
 def pause_point(step: str) -> None:
-    """Pause here forever when the test hook names this step (see the module)."""
+    """Pause here when the test hook names this step (see the module)."""
     wanted = os.environ.get(PAUSE_AT)
     if not wanted:
         return
@@ -36,5 +39,6 @@ def pause_point(step: str) -> None:
     if arrived != int(nth or 1):
         return
     Path(os.environ[MARKER]).write_text(f"{step}:{arrived} pid {os.getpid()}\n", encoding="utf-8")
-    while True:
-        time.sleep(60)
+    resume = os.environ.get(RESUME)
+    while not (resume and Path(resume).exists()):
+        time.sleep(0.05 if resume else 60)

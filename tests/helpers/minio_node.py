@@ -13,7 +13,7 @@ import pytest
 
 from sohoa.core.settings import Settings, load_settings
 from sohoa.flows.prefect_processes import free_port
-from sohoa.storage.factory import open_object_store
+from sohoa.storage.minio_store import MinioObjectStore
 from tests.helpers.tls import loopback_certificates
 
 MINIO_BINARY = Path(__file__).resolve().parents[2] / "tools" / "bin" / "minio"
@@ -77,7 +77,7 @@ class MinioNode:
         deadline = time.monotonic() + START_SECONDS
         while True:
             try:
-                open_object_store(self.settings).setup()
+                MinioObjectStore(self.settings).setup()
                 return
             except Exception:
                 if self._server.poll() is not None or time.monotonic() > deadline:

@@ -1,0 +1,142 @@
+"""A server stopped in the middle of a batch: `sohoa ingest` pauses at a marker
+(the ``SOHOA_FAULT_PAUSE_AT`` hook: the first page rendered, its OCR not done),
+the test stops the server, and the run goes on without it. It must exit
+non-zero with the batch whole in the inbox and nothing quarantined. Once the
+server is back, a rerun stores every file exactly once and verify is clean.
+
+Each server is a private one of this module's (never the shared ones), on free
+loopback ports, stopped and started again on the same ports and data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from sohoa.app.fault_points import MARKER, PAUSE_AT, RESUME
+from sohoa.core.settings import load_settings
+from tests.helpers.elasticsearch_node import ElasticsearchNode
+from tests.helpers.faults import assert_archive_whole, group_members, sha256_of
+from tests.helpers.forked_cli import CliForker
+from tests.helpers.minio_node import MinioNode
+from tests.helpers.pages import small_scan
+
+pytestmark = [pytest.mark.ocr, pytest.mark.live]
+MARKER_WAIT_SECONDS = 300
+
+
+@pytest.fixture(scope="module")
+def minio_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MinioNode]:
+    node = MinioNode(tmp_path_factory.mktemp("outage-minio"), "sohoa-outage")
+    try:
+        node.start()
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture(scope="module")
+def es_node() -> Iterator[ElasticsearchNode]:
+    node = ElasticsearchNode()
+    try:
+        node.start()
+        yield node
+    finally:
+        node.remove()
+
+
+def _write_batch(batch: Path, server: str) -> list[str]:
+    """Two dossiers of one small page each, told apart early in the line (a
+    long one is cut at the page's edge); their SHA-256s."""
+    batch.mkdir()
+    shas = []
+    for dossier in (1, 2):
+        path = batch / f"hoso-{dossier}.png"
+        small_scan(f"Ho so {dossier} {server}\nmat ket noi").save(path, dpi=(300, 300))
+        shas.append(sha256_of(path))
+    assert len(set(shas)) == 2
+    return shas
+
+
+def _wait_for(marker: Path) -> None:
+    deadline = time.monotonic() + MARKER_WAIT_SECONDS
+    while not marker.exists():
+        assert time.monotonic() < deadline, f"{marker.name} never appeared"
+        time.sleep(0.05)
+
+
+def _outage_trial(
+    forked_cli: CliForker,
+    home: Path,
+    backend: dict[str, str],
+    stop: Callable[[], None],
+    start: Callable[[], None],
+    server: str,
+    address: str,
+) -> None:
+    inbox = home / "inbox"
+    batch = inbox / "outage"
+    dropped = _write_batch(batch, server)
+    files = sorted(p.name for p in batch.iterdir())
+    data = home / "data"
+    env = {**os.environ, **backend, "SOHOA_DATA_DIR": str(data), "SOHOA_WORKERS": "1"}
+    marker, resume = home / "paused", home / "resume"
+    hook = {PAUSE_AT: "ocr:1", MARKER: str(marker), RESUME: str(resume)}
+
+    pid = forked_cli.start(["ingest", str(inbox), "--json"], {**env, **hook}, home / "ingest")
+    _wait_for(marker)
+    stop()
+    resume.touch()
+    cut_off = forked_cli.wait(pid)
+
+    assert cut_off.exit_code in (5, 6), cut_off.stdout + cut_off.stderr[-3000:]
+    report = json.loads(cut_off.stdout)
+    assert report["error"].startswith(f"Cannot reach {server} at {address}"), report["error"]
+    assert [b["batch_id"] for b in report["batches"] if b["kept_in_inbox"]] == ["outage"]
+    assert group_members(pid) == [], "a process outlived the run"
+    assert sorted(p.name for p in batch.iterdir()) == files  # whole, still in the inbox
+    assert not (home / "quarantine").exists(), cut_off.stdout
+    assert not (home / "processed").exists(), cut_off.stdout
+
+    start()
+    rerun = forked_cli.run(["ingest", str(inbox), "--json"], env, home / "rerun")
+    assert rerun.exit_code == 0, rerun.stderr[-3000:]
+    assert not batch.exists()
+    settings = load_settings(data_dir=data, **_settings_of(backend))
+    assert_archive_whole(settings, dropped, home / "quarantine")
+    verify = forked_cli.run(["verify", "--json"], env, home / "verify")
+    assert verify.exit_code == 0, verify.stdout + verify.stderr
+
+
+def _settings_of(backend: dict[str, str]) -> dict[str, object]:
+    """``load_settings`` keywords for SOHOA_* variables."""
+    return {name.removeprefix("SOHOA_").lower(): value for name, value in backend.items()}
+
+
+def test_minio_stopped_mid_batch(
+    forked_cli: CliForker, sohoa_home: Path, minio_node: MinioNode
+) -> None:
+    backend = minio_node.environment
+    _outage_trial(
+        forked_cli,
+        sohoa_home,
+        backend,
+        minio_node.stop,
+        minio_node.start,
+        "MinIO",
+        minio_node.endpoint,
+    )
+
+
+def test_elasticsearch_stopped_mid_batch(
+    forked_cli: CliForker, sohoa_home: Path, es_node: ElasticsearchNode
+) -> None:
+    backend = {"SOHOA_INDEX": es_node.url, "SOHOA_ES_INDEX_ALIAS": "sohoa-outage"}
+    _outage_trial(
+        forked_cli, sohoa_home, backend, es_node.stop, es_node.start, "Elasticsearch", es_node.url
+    )
