@@ -13,9 +13,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from sohoa.core.errors import ConfigurationError
+from sohoa.core.errors import ConfigurationError, DatabaseUnavailable
 from sohoa.core.settings import redact_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -85,16 +86,34 @@ def _session_factory(url: str) -> sessionmaker[Session]:
 
 @contextmanager
 def session_scope(url: str) -> Iterator[Session]:
-    """A session on the database at ``url`` (migrated on first use), committed on success."""
-    session = _session_factory(url)()
+    """A session on the database at ``url`` (migrated on first use), committed on
+    success. A PostgreSQL server that cannot be reached is ``DatabaseUnavailable``
+    (retryable: the caller's work stays to be done again), with no password."""
+    with _unreachable_is_unavailable(url):
+        session = _session_factory(url)()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+@contextmanager
+def _unreachable_is_unavailable(url: str) -> Iterator[None]:
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        # On SQLite these are a locked or unwritable file, reported where they occur.
+        if not url.startswith("postgresql"):
+            raise
+        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"Cannot reach PostgreSQL at {redact_url(url)}: is it running? Check "
+            f"SOHOA_DATABASE ({reason})"
+        ) from exc
 
 
 def forget_engines() -> None:

@@ -82,6 +82,10 @@ class IndexUnavailable(StorageError):
     exit_code = 6
 
 
+class DatabaseUnavailable(StorageError):
+    """The database (SOHOA_DATABASE) cannot be reached: a retry may pass."""
+
+
 class AccessRefused(StorageError):
     """A storage service refused sohoa's credentials or permissions: only a
     change of settings helps, so nothing retries it."""

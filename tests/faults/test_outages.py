@@ -17,14 +17,20 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from sohoa.app.fault_points import MARKER, PAUSE_AT, RESUME
-from sohoa.core.settings import load_settings
+from sohoa.core.settings import load_settings, redact_url
+from sohoa.storage.database import session_scope
+from sohoa.storage.factory import open_object_store
+from sohoa.storage.manifests import iter_records
+from sohoa.storage.schema.register import DigitizedRecord
 from tests.helpers.elasticsearch_node import ElasticsearchNode
 from tests.helpers.faults import assert_archive_whole, group_members, sha256_of
 from tests.helpers.forked_cli import CliForker
 from tests.helpers.minio_node import MinioNode
 from tests.helpers.pages import small_scan
+from tests.helpers.postgres_node import PostgresNode
 
 pytestmark = [pytest.mark.ocr, pytest.mark.live]
 MARKER_WAIT_SECONDS = 300
@@ -38,6 +44,15 @@ def minio_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MinioNode]:
         yield node
     finally:
         node.stop()
+
+
+@pytest.fixture(scope="module")
+def postgres_node() -> Iterator[PostgresNode]:
+    node = PostgresNode()
+    try:
+        yield node
+    finally:
+        node.remove()
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +93,7 @@ def _outage_trial(
     start: Callable[[], None],
     server: str,
     address: str,
+    pause_at: str = "ocr:1",
 ) -> None:
     inbox = home / "inbox"
     batch = inbox / "outage"
@@ -86,7 +102,7 @@ def _outage_trial(
     data = home / "data"
     env = {**os.environ, **backend, "SOHOA_DATA_DIR": str(data), "SOHOA_WORKERS": "1"}
     marker, resume = home / "paused", home / "resume"
-    hook = {PAUSE_AT: "ocr:1", MARKER: str(marker), RESUME: str(resume)}
+    hook = {PAUSE_AT: pause_at, MARKER: str(marker), RESUME: str(resume)}
 
     pid = forked_cli.start(["ingest", str(inbox), "--json"], {**env, **hook}, home / "ingest")
     _wait_for(marker)
@@ -111,6 +127,10 @@ def _outage_trial(
     assert_archive_whole(settings, dropped, home / "quarantine")
     verify = forked_cli.run(["verify", "--json"], env, home / "verify")
     assert verify.exit_code == 0, verify.stdout + verify.stderr
+    # The managers' figures (the database) hold every stored record.
+    with session_scope(settings.database_url) as session:
+        remembered = set(session.scalars(select(DigitizedRecord.record_id)))
+    assert remembered == {r.record_id for r in iter_records(open_object_store(settings))}
 
 
 def _settings_of(backend: dict[str, str]) -> dict[str, object]:
@@ -139,4 +159,22 @@ def test_elasticsearch_stopped_mid_batch(
     backend = {"SOHOA_INDEX": es_node.url, "SOHOA_ES_INDEX_ALIAS": "sohoa-outage"}
     _outage_trial(
         forked_cli, sohoa_home, backend, es_node.stop, es_node.start, "Elasticsearch", es_node.url
+    )
+
+
+def test_postgresql_stopped_mid_batch(
+    forked_cli: CliForker, sohoa_home: Path, postgres_node: PostgresNode
+) -> None:
+    # Paused while archiving the second dossier: the first is already in the
+    # database, the second's row is written after the outage.
+    backend = {"SOHOA_DATABASE": postgres_node.url}
+    _outage_trial(
+        forked_cli,
+        sohoa_home,
+        backend,
+        postgres_node.stop,
+        postgres_node.start,
+        "PostgreSQL",
+        redact_url(postgres_node.url),
+        pause_at="archive:2",
     )
