@@ -97,6 +97,10 @@ def verify_storage(store: ObjectStore, index: SearchIndex) -> VerifyReport:
             checked.add(key)
             if not store.verify(key):
                 (corrupt if store.exists(key) else missing).add(key)
+    # Elasticsearch shows a write to searches only after a refresh: without it a
+    # record indexed a moment ago (the last of an ingest just finished) is
+    # reported missing from the index.
+    index.refresh()
     indexed_ids = set(index.record_ids())
     orphans = [key for key in store.list_keys() if key not in checked]
     report = VerifyReport(
