@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from prefect import Task, flow, get_run_logger, task
 from prefect.client.schemas.objects import State, TaskRun
@@ -44,8 +44,11 @@ from sohoa.pipeline.rasterize import render_page
 from sohoa.storage.manifests import load_record
 
 # Delays between tries of a task whose error can pass (a storage service
-# restarting, a tool timeout on a busy machine); they grow.
-RETRY_DELAYS = [2.0, 10.0, 30.0]
+# restarting, a tool timeout on a busy machine); they grow. A flow run uses
+# its SOHOA_RETRY_DELAYS (``_retrying``).
+RETRY_DELAYS = list(Settings.model_fields["retry_delays"].default)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +100,13 @@ def _retried(**options: Any) -> dict[str, Any]:
         "retry_condition_fn": retry_only_retryable,
         **options,
     }
+
+
+def _retrying(task_: Task[_P, _R], settings: Settings) -> Task[_P, _R]:
+    """``task_`` with this run's retry delays (a task's are fixed where it is defined)."""
+    delays = list(settings.retry_delays)
+    retries = min(task_.retries, len(delays))
+    return task_.with_options(retries=retries, retry_delay_seconds=delays[:retries] or 0)
 
 
 def task_runner_for(settings: Settings) -> TaskRunner[Any]:
@@ -256,7 +266,7 @@ def _digitize_planned(tally: intake.BatchTally, settings: Settings) -> None:
         for spec in plan.dossiers:
             dossier = intake.check_dossier(spec, tally, limits)
             if dossier.sources and not _already_stored(dossier, tally, settings):
-                queued.append(_queue_pages(dossier, work_root, tally))
+                queued.append(_queue_pages(dossier, work_root, tally, settings))
         for item in queued:
             pages = _gather_pages(item, tally)
             if pages is None:
@@ -264,8 +274,9 @@ def _digitize_planned(tally: intake.BatchTally, settings: Settings) -> None:
             outputs = finish_dossier_task(
                 item.dossier, pages, item.page_sources, work_root / item.record_id
             )
-            record = archive_dossier_task(item.record_id, plan.batch_id, item.dossier.spec, outputs)
-            index_record_task(record)
+            archive = _retrying(archive_dossier_task, settings)
+            record = archive(item.record_id, plan.batch_id, item.dossier.spec, outputs)
+            _retrying(index_record_task, settings)(record)
             _remember(record, settings)
             tally.stored(record.record_id, item.dossier.sources, len(pages))
 
@@ -286,10 +297,10 @@ def _already_stored(
     record_id = dossier.record_id
     if record_id not in tally.seen:
         tally.seen.add(record_id)
-        stored = stored_record_task(record_id)
+        stored = _retrying(stored_record_task, settings)(record_id)
         if stored is None:
             return False
-        index_record_task(stored)
+        _retrying(index_record_task, settings)(stored)
         _remember(stored, settings)
         if tally.stored_before(stored, dossier):
             tally.stored(record_id, dossier.sources, stored.page_count)
@@ -299,13 +310,14 @@ def _already_stored(
 
 
 def _queue_pages(
-    dossier: intake.CheckedDossier, work_root: Path, tally: intake.BatchTally
+    dossier: intake.CheckedDossier, work_root: Path, tally: intake.BatchTally, settings: Settings
 ) -> _Queued:
     item = _Queued(dossier, dossier.record_id)
+    page_task = _retrying(digitize_page, settings)
     for source in dossier.sources:
         for page_index in range(source.page_count):
             out_dir = work_root / item.record_id / f"{len(item.page_futures) + 1:04d}"
-            future = digitize_page.submit(source, page_index, out_dir)
+            future = page_task.submit(source, page_index, out_dir)
             if _listeners:  # on a Dask runner each callback costs an API call
                 future.add_done_callback(lambda _: _notify("done", tally.plan.batch_id, 1))
             item.page_futures.append(future)

@@ -9,6 +9,7 @@ import os
 import tomllib
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -56,6 +57,11 @@ class Settings(BaseSettings):
     dpi: int = Field(default=300, ge=72, le=1200)
     languages: str = "vie+eng"
     ocr_timeout_seconds: float = Field(default=300.0, gt=0)
+    # Seconds between tries of a step whose error can pass (a storage service
+    # restarting, a tool timeout); one try per delay. JSON list in the environment.
+    retry_delays: tuple[Annotated[float, Field(ge=0)], ...] = Field(
+        default=(2.0, 10.0, 30.0), max_length=10
+    )
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     # tcp://scheduler:8786 to run page tasks on a Dask cluster instead of local threads
     dask_address: str = ""
