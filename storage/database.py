@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from sohoa.core.errors import ConfigurationError, DatabaseUnavailable
+from sohoa.core.errors import AccessRefused, ConfigurationError, DatabaseUnavailable
 from sohoa.core.settings import redact_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -101,6 +101,10 @@ def session_scope(url: str) -> Iterator[Session]:
             session.close()
 
 
+# PostgreSQL's answers to a login it refuses: trying again cannot help.
+_REFUSALS = ("password authentication failed", "no pg_hba.conf entry", "does not exist")
+
+
 @contextmanager
 def _unreachable_is_unavailable(url: str) -> Iterator[None]:
     try:
@@ -110,6 +114,11 @@ def _unreachable_is_unavailable(url: str) -> Iterator[None]:
         if not url.startswith("postgresql"):
             raise
         reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        if any(refusal in reason for refusal in _REFUSALS):
+            raise AccessRefused(
+                f"PostgreSQL at {redact_url(url)} refused sohoa's login: check the user, "
+                f"password and database in SOHOA_DATABASE ({reason})"
+            ) from exc
         raise DatabaseUnavailable(
             f"Cannot reach PostgreSQL at {redact_url(url)}: is it running? Check "
             f"SOHOA_DATABASE ({reason})"

@@ -173,9 +173,10 @@ class ElasticsearchIndex:
                 f"{where} does not allow this user to {action}: grant it all privileges "
                 f"on indices {self.alias} and {self.alias}-v*"
             ) from exc
-        except TlsError as exc:
-            raise IndexUnavailable(
-                f"TLS to {where} failed: check SOHOA_ES_CA_CERTS ({exc.message})"
+        except TlsError as exc:  # as for MinIO: trying again cannot make a certificate trusted
+            raise IndexAccessRefused(
+                f"TLS to {where} failed, most often a certificate sohoa does not trust: set "
+                f"SOHOA_ES_CA_CERTS to the PEM file of the CA that signed it ({exc.message})"
             ) from exc
         except ConnectionTimeout as exc:
             raise IndexUnavailable(f"{where} timed out trying to {action}; try again") from exc

@@ -12,11 +12,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Integer, MetaData, Table, func, inspect, select
+from sqlalchemy import Column, Integer, MetaData, Table, func, inspect, make_url, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 import sohoa.storage.schema as schema
-from sohoa.core.errors import ConfigurationError
+from sohoa.core.errors import AccessRefused, ConfigurationError, DatabaseUnavailable
+from sohoa.flows.prefect_processes import free_port
 from sohoa.storage.database import (
     MIGRATIONS_DIR,
     create_database_engine,
@@ -191,3 +192,20 @@ def test_an_unsupported_url_is_refused_without_showing_its_password(url: str) ->
         assert "hunter2-secret" not in message
         assert "Unsupported database URL" in message
         assert "db.example" in message or "127.0.0.1" in message
+
+
+@pytest.mark.live
+def test_a_refused_postgresql_login_is_not_retried_and_a_stopped_server_is(
+    live_postgresql_url: str,
+) -> None:
+    def ask(**changes: Any) -> None:
+        url = make_url(live_postgresql_url).set(**changes).render_as_string(hide_password=False)
+        with session_scope(url) as session:
+            session.execute(select(1))
+
+    with pytest.raises(AccessRefused) as refused:
+        ask(password="not-the-password-42")
+    assert not refused.value.retryable and "not-the-password-42" not in refused.value.message
+    with pytest.raises(DatabaseUnavailable) as unreachable:
+        ask(host="127.0.0.1", port=free_port())
+    assert unreachable.value.retryable
