@@ -234,6 +234,16 @@ class BatchTally:
     def keep_in_inbox(self, dossier: CheckedDossier, reason: str) -> None:
         """A failure that a later run can get past: the files stay where they are."""
         self.kept_in_inbox.append(f"{dossier.spec.name}: {reason}")
+        self.keep_unaccounted((s.path for s in dossier.sources), reason)
+
+    def keep_unaccounted(self, paths: Iterable[Path], reason: str) -> None:
+        """Report each of ``paths`` not reported yet as kept in the inbox."""
+        reported = {outcome.file for outcome in self.outcomes}
+        for name in dict.fromkeys(self.name(path) for path in paths):
+            if name not in reported:
+                self.outcomes.append(
+                    FileOutcome(file=name, status=FileStatus.KEPT, keep_reason=reason)
+                )
 
 
 def check_dossier(
@@ -370,6 +380,7 @@ def report_so_far(tally: BatchTally, reason: str) -> BatchReport:
     """The report of a batch that stopped on an error: what was done with each
     file until then; the batch stays in the inbox for the next run."""
     tally.kept_in_inbox.append(f"{tally.plan.batch_id}: {reason}")
+    tally.keep_unaccounted((f for spec in tally.plan.dossiers for f in spec.files), reason)
     return close_batch(tally)
 
 

@@ -14,6 +14,7 @@ class FileStatus(StrEnum):
     DUPLICATE = "duplicate"
     QUARANTINED = "quarantined"
     SKIPPED = "skipped"  # a hidden file or a reserved name, left as it is
+    KEPT = "kept"  # left in the inbox after a failure a later run can get past
 
 
 class FileOutcome(BaseModel):
@@ -29,6 +30,7 @@ class FileOutcome(BaseModel):
     reject_code: RejectCode | None = None
     quarantine_reason: str | None = None
     skip_reason: str | None = None
+    keep_reason: str | None = None
 
 
 class BatchReport(BaseModel):

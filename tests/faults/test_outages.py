@@ -115,6 +115,8 @@ def _outage_trial(
     report = json.loads(cut_off.stdout)
     assert report["error"].startswith(f"Cannot reach {server} at {address}"), report["error"]
     assert [b["batch_id"] for b in report["batches"] if b["kept_in_inbox"]] == ["outage"]
+    (kept,) = [b for b in report["batches"] if b["batch_id"] == "outage"]
+    assert {f["file"]: f["status"] for f in kept["files"]} == {f: "kept" for f in files}
     assert group_members(pid) == [], "a process outlived the run"
     assert sorted(p.name for p in batch.iterdir()) == files  # whole, still in the inbox
     assert not (home / "quarantine").exists(), cut_off.stdout

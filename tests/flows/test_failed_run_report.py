@@ -38,6 +38,10 @@ def test_a_failed_json_run_prints_the_files_it_handled(
     printed = json.loads(ingest.stdout)
     assert printed["error"] in ingest.stderr
     (report,) = printed["batches"]
-    assert [(f["file"], f["status"]) for f in report["files"]] == [("a-notes.pdf", "quarantined")]
+    assert [(f["file"], f["status"]) for f in report["files"]] == [
+        ("a-notes.pdf", "quarantined"),
+        ("b-scan.png", "kept"),  # every file accounted for, with why it waits
+    ]
+    assert "refused" in report["files"][1]["keep_reason"]
     assert report["destination"] == str(batch) and (batch / "b-scan.png").exists()
     assert report["kept_in_inbox"][0].startswith("b-refused: ")

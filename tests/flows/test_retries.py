@@ -65,5 +65,8 @@ def test_a_page_that_keeps_timing_out_keeps_its_batch_in_the_inbox(
     assert batch.is_dir() and report.destination == str(batch)
     assert len(report.kept_in_inbox) == 1 and "longer than" in report.kept_in_inbox[0]
     assert not report.records and not [o for o in report.files if o.reject_code]
+    assert [o.status for o in report.files] == ["kept"] and "longer than" in str(
+        report.files[0].keep_reason
+    )
     assert not (sohoa_home / "quarantine").exists()
     assert not (sohoa_home / "data" / "work" / "slow-machine").exists()  # scratch removed
