@@ -16,7 +16,7 @@ from sohoa.core.errors import (
     ToolTimeout,
 )
 from sohoa.flows.digitize import digitize_batch, retry_only_retryable
-from sohoa.samples import write_batch
+from tests.helpers.pages import write_small_batch
 
 
 def _attempts_until_given_up(error: Exception) -> int:
@@ -58,7 +58,7 @@ def test_a_page_that_keeps_timing_out_keeps_its_batch_in_the_inbox(
 ) -> None:
     monkeypatch.setenv("SOHOA_OCR_TIMEOUT_SECONDS", "0.001")
     batch = sohoa_home / "inbox" / "slow-machine"
-    write_batch(batch, count=1, seed=3, formats=("jpeg",))
+    write_small_batch(batch, ["Ho so 3\nmay cham"], ("jpg",))
 
     report = digitize_batch(str(batch))
 
