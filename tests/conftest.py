@@ -1,7 +1,9 @@
-"""Suite-wide fixtures: the live servers, fresh databases and one Prefect test server."""
+"""Suite-wide fixtures: the live servers, fresh databases, one Prefect test server
+and ``sohoa`` commands forked from one warm interpreter that uses it."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 
 from tests.helpers import live_services
 from tests.helpers.databases import fresh_postgresql_database, fresh_sqlite_database
+from tests.helpers.forked_cli import CliForker
 from tests.helpers.prefect import use_offline_prefect
 
 # Before any test module imports Prefect.
@@ -52,3 +55,15 @@ def prefect_server() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(scope="session")
+def forked_cli(prefect_server: None) -> Iterator[CliForker]:
+    """``sohoa`` commands forked from one interpreter that imported it once (~10 s
+    saved per command), on the session's Prefect test server instead of a
+    temporary server of their own (~20 s more)."""
+    from prefect.settings import PREFECT_API_URL
+
+    forker = CliForker({**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value())})
+    yield forker
+    forker.close()

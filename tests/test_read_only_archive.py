@@ -5,12 +5,14 @@ line naming the folder, and moves nothing."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from sohoa.core.settings import load_settings
 from sohoa.storage.factory import open_object_store, open_search_index
 from sohoa.storage.manifests import save_record
 from tests.helpers.cli import run_cli
+from tests.helpers.forked_cli import CliForker
 from tests.helpers.read_only import read_only_folder
 from tests.helpers.records import load, make_record
 
@@ -31,7 +33,9 @@ def _small_archive(data: Path) -> str:
     return record.record_id
 
 
-def test_a_read_only_archive_answers_search_show_stats_and_verify(tmp_path: Path) -> None:
+def test_a_read_only_archive_answers_search_show_stats_and_verify(
+    tmp_path: Path, forked_cli: CliForker
+) -> None:
     data = tmp_path / "data"
     record_id = _small_archive(data)
     env = {"SOHOA_DATA_DIR": str(data)}
@@ -40,14 +44,16 @@ def test_a_read_only_archive_answers_search_show_stats_and_verify(tmp_path: Path
         search = run_cli("search", "nguyen van anh", "--json", env=env)
         show = run_cli("show", record_id[:12], env=env)
         stats = run_cli("stats", "--json", env=env)
-        verify = run_cli("verify", "--json", env=env)
+        # verify is a flow: forked warm, on the session's Prefect server (not a
+        # temporary one of its own, ~30 s to start; its home is not in the archive).
+        verify = forked_cli.run(["verify", "--json"], {**os.environ, **env}, tmp_path / "verify")
 
     assert search.returncode == 0, search.stderr[-2000:]
     assert [hit["record_id"] for hit in json.loads(search.stdout)["hits"]] == [record_id]
     assert show.returncode == 0 and "Nguyễn Văn Ánh" in show.stdout, show.stderr[-2000:]
     assert stats.returncode == 0, stats.stderr[-2000:]
     assert json.loads(stats.stdout)["indexed_records"] == 1
-    assert verify.returncode == 0, verify.stderr[-2000:]
+    assert verify.exit_code == 0, verify.stderr[-2000:]
     assert json.loads(verify.stdout)["records_checked"] == 1
 
 

@@ -279,11 +279,18 @@ def test_write_batch_with_distortions_records_them(tmp_path: Path) -> None:
     assert jpeg_docs and all(t.distortions[0]["jpeg_quality"] for t in jpeg_docs)
 
 
-def test_demo_inbox(tmp_path: Path) -> None:
-    batch = generate_demo_inbox(tmp_path / "inbox")
-    assert batch == tmp_path / "inbox" / "demo-batch-001"
+@pytest.fixture(scope="module")
+def demo_inbox(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The demo inbox, written once for the tests that only read it, and its batch."""
+    inbox = tmp_path_factory.mktemp("demo") / "inbox"
+    return inbox, generate_demo_inbox(inbox)
+
+
+def test_demo_inbox(demo_inbox: tuple[Path, Path]) -> None:
+    inbox, batch = demo_inbox
+    assert batch == inbox / "demo-batch-001"
     assert (batch / "READY").exists() and (batch / "manifest.csv").exists()
-    truth = json.loads((tmp_path / "inbox" / "demo-batch-001.truth.json").read_text("utf-8"))
+    truth = json.loads((inbox / "demo-batch-001.truth.json").read_text("utf-8"))
     assert len(truth) == 6
     assert {t["file_format"] for t in truth.values()} == {"pdf", "tiff", "jpeg", "png"}
     assert {"receipt", "decision", "application", "citizen_id_card"} <= {
@@ -313,17 +320,18 @@ def test_scores_count_wrong_extra_values() -> None:
     assert "citizen_id" in scores.table() and "over 1 documents" in scores.table()
 
 
-def test_the_demo_inbox_is_the_same_bytes_on_every_run(tmp_path: Path) -> None:
+def test_the_demo_inbox_is_the_same_bytes_on_every_run(
+    demo_inbox: tuple[Path, Path], tmp_path: Path
+) -> None:
     """So that a second `make demo` finds every dossier already digitized."""
 
-    def digests(root: Path) -> dict[str, str]:
-        batch = generate_demo_inbox(root)
+    def digests(batch: Path) -> dict[str, str]:
         return {
             p.relative_to(batch).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in batch.rglob("*")
             if p.is_file()
         }
 
-    first, second = digests(tmp_path / "one"), digests(tmp_path / "two")
+    first, second = digests(demo_inbox[1]), digests(generate_demo_inbox(tmp_path / "two"))
     assert any(name.endswith(".pdf") for name in first)
     assert first == second

@@ -10,12 +10,12 @@ from sohoa.app import claims
 from sohoa.core.errors import InboxError
 from sohoa.flows.digitize import digitize_batch
 from sohoa.flows.inbox import poll_inbox
-from sohoa.samples import write_batch
+from tests.helpers.pages import write_small_batch
 
 
 def test_a_claimed_batch_is_left_to_its_owner(prefect_server: None, sohoa_home: Path) -> None:
     batch = sohoa_home / "inbox" / "taken"
-    write_batch(batch, count=1, seed=5, formats=("jpeg",))
+    write_small_batch(batch, ["Ho so 5\nda co nguoi nhan"], ("jpg",))
     before = sorted(p.name for p in batch.iterdir())
     held = claims.try_claim(batch)
     assert held is not None

@@ -6,8 +6,6 @@ import io
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,12 +14,16 @@ import pytest
 from PIL import Image
 
 from sohoa.app import backends
+from sohoa.app.fault_points import MARKER, PAUSE_AT
 from sohoa.core.text import fold
 from sohoa.flows.digitize import digitize_batch
 from sohoa.models import FileStatus, SearchQuery
 from sohoa.samples import write_batch
 from sohoa.storage.manifests import iter_records
 from tests.helpers.cli import run_cli
+from tests.helpers.faults import kill_group
+from tests.helpers.forked_cli import CliForker
+from tests.helpers.pages import write_small_batch
 
 pytestmark = pytest.mark.ocr
 
@@ -78,12 +80,14 @@ def test_batch_with_bad_inputs_stores_the_rest_and_quarantines_each_reject(
             assert record.record_id in {h.record_id for h in hits}, (person, name)
 
 
-def test_ingest_json_and_no_error_lines(sohoa_home: Path) -> None:
-    batch = sohoa_home / "inbox" / "batch-2"
-    write_batch(batch, count=2, seed=5, formats=("png",))
+def test_ingest_json_and_no_error_lines(sohoa_home: Path, forked_cli: CliForker) -> None:
+    inbox = sohoa_home / "inbox"
+    texts = ["Ho so 2-1\nNguyen Van An", "Ho so 2-2\nTran Thi Binh"]
+    write_small_batch(inbox / "batch-2", texts)
     env = {"SOHOA_DATA_DIR": str(sohoa_home / "data")}
 
-    result = run_cli("--verbose", "ingest", str(sohoa_home / "inbox"), "--json", env=env)
+    # The console script as a user runs it, with Prefect's temporary server of its own.
+    result = run_cli("--verbose", "ingest", str(inbox), "--json", env=env)
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert "| ERROR" not in result.stderr and "Traceback" not in result.stderr
@@ -91,46 +95,42 @@ def test_ingest_json_and_no_error_lines(sohoa_home: Path) -> None:
     assert [len(r["records"]) for r in reports] == [2]
     assert all(f["status"] == "stored" and len(f["record_id"]) == 64 for f in reports[0]["files"])
 
-    again = sohoa_home / "inbox" / "batch-2-again"
-    write_batch(again, count=2, seed=5, formats=("png",))
-    rerun = json.loads(run_cli("ingest", str(sohoa_home / "inbox"), "--json", env=env).stdout)[
-        "batches"
-    ]
-    assert [f["status"] for f in rerun[0]["files"]] == ["duplicate", "duplicate"]
-    assert {f["duplicate_of"] for f in rerun[0]["files"]} == set(reports[0]["records"])
+    write_small_batch(inbox / "batch-2-again", texts)
+    rerun = forked_cli.run(
+        ["ingest", str(inbox), "--json"], {**os.environ, **env}, sohoa_home / "rerun"
+    )
+    rerun_reports = json.loads(rerun.stdout)["batches"]
+    assert [f["status"] for f in rerun_reports[0]["files"]] == ["duplicate", "duplicate"]
+    assert {f["duplicate_of"] for f in rerun_reports[0]["files"]} == set(reports[0]["records"])
 
 
-def test_killed_mid_batch_then_rerun_loses_nothing_and_duplicates_nothing(sohoa_home: Path) -> None:
+def test_killed_mid_batch_then_rerun_loses_nothing_and_duplicates_nothing(
+    sohoa_home: Path, forked_cli: CliForker
+) -> None:
     inbox = sohoa_home / "inbox"
     batch = inbox / "batch-3"
-    write_batch(batch, count=4, seed=21, formats=("png", "jpeg"))
+    write_small_batch(batch, [f"Ho so 3-{n}\nlo bi ngat" for n in range(1, 5)], ("png", "jpeg"))
     files = sorted(p.name for p in batch.iterdir() if p.name != "READY")
     data = sohoa_home / "data"
     env = {**os.environ, "SOHOA_DATA_DIR": str(data), "SOHOA_WORKERS": "1"}
-    command = [str(Path(sys.executable).with_name("sohoa")), "ingest", str(inbox), "--json"]
+    # Paused while archiving the second dossier: the first is stored, the rest are not.
+    marker = sohoa_home / "paused"
+    hook = {PAUSE_AT: "archive:2", MARKER: str(marker)}
 
-    # Its own process group, so the kill takes Prefect's server child too, as a crash would.
-    process = subprocess.Popen(
-        command,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    # Its own process group, and the whole group killed, as a crash would.
+    pid = forked_cli.start(["ingest", str(inbox), "--json"], {**env, **hook}, sohoa_home / "killed")
     deadline = time.monotonic() + 600
-    while not list((data / "objects").glob("records/*/manifest.json")):
-        assert process.poll() is None, (
-            process.stderr.read().decode()[-3000:] if process.stderr else ""
-        )
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    while not marker.exists():
+        assert time.monotonic() < deadline, "the run never reached the second dossier's archive"
+        time.sleep(0.05)
+    assert len(list((data / "objects").glob("records/*/manifest.json"))) == 1
+    kill_group(pid, signal.SIGKILL)
+    assert forked_cli.wait(pid).exit_code == -signal.SIGKILL
     assert batch.exists(), "the batch must stay in the inbox until every record is stored"
 
-    result = run_cli("ingest", str(inbox), "--json", env={"SOHOA_DATA_DIR": str(data)})
+    result = forked_cli.run(["ingest", str(inbox), "--json"], env, sohoa_home / "rerun")
 
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.exit_code == 0, result.stderr[-3000:]
     report = json.loads(result.stdout)["batches"][0]
     # Records the killed run stored are this batch's own: stored, not duplicates of themselves.
     assert [f["status"] for f in report["files"]] == ["stored"] * 4
@@ -140,5 +140,6 @@ def test_killed_mid_batch_then_rerun_loses_nothing_and_duplicates_nothing(sohoa_
     assert sorted(p.name for p in (sohoa_home / "processed" / "batch-3").iterdir()) == sorted(
         [*files, "READY"]
     )
-    index_total = run_cli("search", "--json", "--limit", "50", env={"SOHOA_DATA_DIR": str(data)})
+    search = ["search", "--json", "--limit", "50"]
+    index_total = forked_cli.run(search, env, sohoa_home / "search")
     assert json.loads(index_total.stdout)["total"] == 4

@@ -12,20 +12,20 @@ from sohoa.app import backends
 from sohoa.core.errors import RejectCode
 from sohoa.flows.digitize import digitize_batch
 from sohoa.models import FileStatus
-from sohoa.samples import write_batch
 from sohoa.storage.manifests import iter_records
+from tests.helpers.pages import write_small_batch
 
-pytestmark = pytest.mark.ocr  # runs Tesseract on real pages
+pytestmark = pytest.mark.ocr  # runs Tesseract
 
 
 def test_a_link_to_a_scan_outside_is_quarantined_unread_and_the_rest_goes_through(
     prefect_server: None, sohoa_home: Path
 ) -> None:
     outside = sohoa_home / "elsewhere"
-    write_batch(outside, count=1, seed=31, formats=("jpeg",))
+    write_small_batch(outside, ["Ho so 31\nngoai hop thu"], ("jpg",))
     secret = next(outside.glob("*.jpg"))
     batch = sohoa_home / "inbox" / "mixed"
-    write_batch(batch, count=1, seed=32, formats=("jpeg",))
+    write_small_batch(batch, ["Ho so 32\ntrong lo"], ("jpg",))
     (batch / "borrowed.jpg").symlink_to(secret)
     shutil.copy(secret, batch / ".hidden-copy.jpg")
 

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sohoa.app import backends
 from sohoa.flows.digitize import digitize_batch
 from sohoa.models import FileStatus
-from sohoa.samples import write_batch
 from sohoa.storage.database import session_scope
 from sohoa.storage.schema.register import BatchRunFile
+from tests.helpers.pages import write_small_batch
 
 pytestmark = pytest.mark.ocr
 
@@ -30,7 +30,7 @@ def test_rerun_after_a_crash_reports_its_own_records_stored(
     prefect_server: None, sohoa_home: Path
 ) -> None:
     batch = sohoa_home / "inbox" / "batch-crash"
-    write_batch(batch, count=2, seed=5, formats=("png",))
+    write_small_batch(batch, ["Ho so 5-1\nsau su co", "Ho so 5-2\nsau su co"])
     first = digitize_batch(str(batch))
     assert [o.status for o in first.files] == [FileStatus.STORED] * 2
     # A crash after the records were stored, before the batch left the inbox.
@@ -47,7 +47,7 @@ def test_a_duplicate_keeps_the_dossier_code_of_its_own_drop(
     prefect_server: None, sohoa_home: Path
 ) -> None:
     inbox = sohoa_home / "inbox"
-    write_batch(inbox / "monday", count=1, seed=6, formats=("png",))
+    write_small_batch(inbox / "monday", ["Ho so 6\nnop lai"])
     shutil.copytree(inbox / "monday", inbox / "tuesday")
     scan = _with_manifest(inbox / "monday", "HS-2024-100")
     _with_manifest(inbox / "tuesday", "HS-2024-200")

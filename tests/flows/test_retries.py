@@ -16,7 +16,7 @@ from sohoa.core.errors import (
     ToolTimeout,
 )
 from sohoa.flows.digitize import digitize_batch, retry_only_retryable
-from sohoa.samples import write_batch
+from tests.helpers.pages import write_small_batch
 
 
 def _attempts_until_given_up(error: Exception) -> int:
@@ -57,8 +57,9 @@ def test_a_page_that_keeps_timing_out_keeps_its_batch_in_the_inbox(
     prefect_server: None, sohoa_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOHOA_OCR_TIMEOUT_SECONDS", "0.001")
+    monkeypatch.setenv("SOHOA_RETRY_DELAYS", "[0.5, 0.5]")  # both page retries, in 1 s not 12 s
     batch = sohoa_home / "inbox" / "slow-machine"
-    write_batch(batch, count=1, seed=3, formats=("jpeg",))
+    write_small_batch(batch, ["Ho so 3\nmay cham"], ("jpg",))
 
     report = digitize_batch(str(batch))
 

@@ -15,9 +15,9 @@ import pytest
 from sohoa.cli import EXIT_NEEDS_ATTENTION, _exit_code
 from sohoa.core.errors import RejectCode
 from sohoa.models import BatchReport, FileOutcome, FileStatus
-from sohoa.samples import write_batch
+from tests.helpers.pages import write_small_batch
 
-pytestmark = pytest.mark.ocr  # runs Tesseract on real pages
+pytestmark = pytest.mark.ocr  # runs Tesseract
 
 
 def _group_alive(pgid: int) -> bool:
@@ -31,7 +31,11 @@ def _group_alive(pgid: int) -> bool:
 def test_sigterm_mid_batch_leaves_the_batch_whole_and_no_process_behind(sohoa_home: Path) -> None:
     inbox = sohoa_home / "inbox"
     batch = inbox / "batch-term"
-    write_batch(batch, count=4, seed=23, formats=("png", "jpeg"))
+    # Small pages (OCR in well under a second each), but ten dossiers: the batch is
+    # still seconds from done when the first page's OCR is, and the signal lands there.
+    write_small_batch(
+        batch, [f"Ho so 23-{n}\nlo dung giua chung" for n in range(10)], ("png", "jpeg")
+    )
     files = sorted(p.name for p in batch.iterdir())
     data = sohoa_home / "data"
     env = {**os.environ, "SOHOA_DATA_DIR": str(data), "SOHOA_WORKERS": "1"}

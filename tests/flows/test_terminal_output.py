@@ -3,15 +3,18 @@ terminal escaped in text output, and unchanged in --json."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from tests.helpers.cli import run_cli
+from tests.helpers.forked_cli import CliForker
 
 CLEAR_SCREEN = "\x1b[2J"
 SET_TITLE = "\x1b]0;owned\x07"
 
 
-def test_escape_sequences_in_file_names_are_printed_escaped(sohoa_home: Path) -> None:
+def test_escape_sequences_in_file_names_are_printed_escaped(
+    sohoa_home: Path, forked_cli: CliForker
+) -> None:
     inbox = sohoa_home / "inbox"
     batch = inbox / "b-escapes"
     batch.mkdir()
@@ -19,9 +22,10 @@ def test_escape_sequences_in_file_names_are_printed_escaped(sohoa_home: Path) ->
     (batch / "READY").touch()
     (inbox / f"{SET_TITLE}loose.jpg").write_bytes(b"\xff\xd8\xff")  # reported as loose
 
-    ingest = run_cli("ingest", str(inbox), env={"SOHOA_DATA_DIR": str(sohoa_home / "data")})
+    env = {**os.environ, "SOHOA_DATA_DIR": str(sohoa_home / "data")}
+    ingest = forked_cli.run(["ingest", str(inbox)], env, sohoa_home / "ingest")
 
-    assert ingest.returncode == 7, ingest.stderr[-2000:]
+    assert ingest.exit_code == 7, ingest.stderr[-2000:]
     assert "\x1b" not in ingest.stdout and "\x07" not in ingest.stdout
     assert "quarantined \\x1b[2Jscan.pdf" in ingest.stdout
     assert "\\x1b]0;owned\\x07loose.jpg" in ingest.stdout

@@ -4,6 +4,7 @@ to the text drawn."""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -49,3 +50,14 @@ def small_scan(text: str, mode: str = "L", size: tuple[int, int] = (900, 240)) -
     ImageDraw.Draw(image).multiline_text((30, 40), text, fill="black", font=font, spacing=20)
     image.info["dpi"] = (300, 300)
     return image
+
+
+def write_small_batch(batch: Path, texts: Sequence[str], formats: Sequence[str] = ("png",)) -> None:
+    """A batch folder, ``READY``, of one ``small_scan`` dossier per text, named
+    ``hoso-<n>`` and saved in ``formats`` in turn: for tests about what the flow
+    does with files, not about reading full pages. The same texts write the same bytes."""
+    batch.mkdir(parents=True)
+    for number, text in enumerate(texts, start=1):
+        suffix = formats[(number - 1) % len(formats)]
+        small_scan(text).save(batch / f"hoso-{number}.{suffix}", dpi=(300, 300))
+    (batch / "READY").touch()
