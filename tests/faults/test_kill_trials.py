@@ -22,9 +22,13 @@ import pytest
 from sohoa.app.fault_points import MARKER, PAUSE_AT
 from sohoa.app.intake import INBOX_MARKER
 from sohoa.core.settings import load_settings
-from tests.helpers.faults import assert_archive_whole, kill_group, sha256_of
+from tests.helpers.faults import (
+    assert_archive_whole,
+    kill_group,
+    wait_for_marker,
+    write_two_dossiers,
+)
 from tests.helpers.forked_cli import CliForker
-from tests.helpers.pages import small_scan
 
 pytestmark = [pytest.mark.ocr, pytest.mark.slow]
 
@@ -32,26 +36,6 @@ TRIALS = 20
 # Seven mid-OCR, seven mid-archive, six anywhere: fourteen of twenty at a marker.
 POINTS = ["ocr:1", "ocr:2"] * 3 + ["ocr:1"] + ["archive:1", "archive:2"] * 3 + ["archive:2"]
 POINTS += ["random"] * (TRIALS - len(POINTS))
-MARKER_WAIT_SECONDS = 300
-
-
-def _write_trial_batch(batch: Path, trial: int) -> list[str]:
-    """Two dossiers of one small page each; their SHA-256s."""
-    batch.mkdir()
-    shas = []
-    for dossier in (1, 2):
-        path = batch / f"hoso-{dossier}.png"
-        small_scan(f"Ho so {trial:02d}-{dossier}\nthu nghiem ngat").save(path, dpi=(300, 300))
-        shas.append(sha256_of(path))
-    (batch / "READY").touch()
-    return shas
-
-
-def _wait_for(marker: Path) -> None:
-    deadline = time.monotonic() + MARKER_WAIT_SECONDS
-    while not marker.exists():
-        assert time.monotonic() < deadline, f"{marker.name} never appeared"
-        time.sleep(0.05)
 
 
 def test_twenty_sigkills_lose_double_and_quarantine_nothing(
@@ -69,14 +53,14 @@ def test_twenty_sigkills_lose_double_and_quarantine_nothing(
     landed: Counter[str] = Counter()
 
     for trial, point in enumerate(points):
-        dropped += _write_trial_batch(inbox / f"trial-{trial:02d}", trial)
+        dropped += write_two_dossiers(inbox / f"trial-{trial:02d}", f"{trial:02d}", ready=True)
         marker = tmp_path / f"paused-{trial:02d}"
         hook = {} if point == "random" else {PAUSE_AT: point, MARKER: str(marker)}
         pid = forked_cli.start(["ingest", str(inbox), "--json"], {**env, **hook}, marker)
         if point == "random":
             time.sleep(rng.uniform(0.5, 8.0))
         else:
-            _wait_for(marker)
+            wait_for_marker(marker)
         kill_group(pid, signal.SIGKILL)
         killed = forked_cli.wait(pid)
         landed[point.split(":")[0] if killed.exit_code == -signal.SIGKILL else "after exit"] += 1

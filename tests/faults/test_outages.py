@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -26,14 +25,17 @@ from sohoa.storage.factory import open_object_store
 from sohoa.storage.manifests import iter_records
 from sohoa.storage.schema.register import DigitizedRecord
 from tests.helpers.elasticsearch_node import ElasticsearchNode
-from tests.helpers.faults import assert_archive_whole, group_members, sha256_of
+from tests.helpers.faults import (
+    assert_archive_whole,
+    group_members,
+    wait_for_marker,
+    write_two_dossiers,
+)
 from tests.helpers.forked_cli import CliForker
 from tests.helpers.minio_node import MinioNode
-from tests.helpers.pages import small_scan
 from tests.helpers.postgres_node import PostgresNode
 
 pytestmark = [pytest.mark.ocr, pytest.mark.live]
-MARKER_WAIT_SECONDS = 300
 
 
 @pytest.fixture(scope="module")
@@ -65,26 +67,6 @@ def es_node() -> Iterator[ElasticsearchNode]:
         node.remove()
 
 
-def _write_batch(batch: Path, server: str) -> list[str]:
-    """Two dossiers of one small page each, told apart early in the line (a
-    long one is cut at the page's edge); their SHA-256s."""
-    batch.mkdir()
-    shas = []
-    for dossier in (1, 2):
-        path = batch / f"hoso-{dossier}.png"
-        small_scan(f"Ho so {dossier} {server}\nmat ket noi").save(path, dpi=(300, 300))
-        shas.append(sha256_of(path))
-    assert len(set(shas)) == 2
-    return shas
-
-
-def _wait_for(marker: Path) -> None:
-    deadline = time.monotonic() + MARKER_WAIT_SECONDS
-    while not marker.exists():
-        assert time.monotonic() < deadline, f"{marker.name} never appeared"
-        time.sleep(0.05)
-
-
 def _outage_trial(
     forked_cli: CliForker,
     home: Path,
@@ -97,7 +79,7 @@ def _outage_trial(
 ) -> None:
     inbox = home / "inbox"
     batch = inbox / "outage"
-    dropped = _write_batch(batch, server)
+    dropped = write_two_dossiers(batch, server, ready=False)
     files = sorted(p.name for p in batch.iterdir())
     data = home / "data"
     env = {**os.environ, **backend, "SOHOA_DATA_DIR": str(data), "SOHOA_WORKERS": "1"}
@@ -106,7 +88,7 @@ def _outage_trial(
     hook = {PAUSE_AT: pause_at, MARKER: str(marker), RESUME: str(resume)}
 
     pid = forked_cli.start(["ingest", str(inbox), "--json"], {**env, **hook}, home / "ingest")
-    _wait_for(marker)
+    wait_for_marker(marker)
     stop()
     resume.touch()
     cut_off = forked_cli.wait(pid)

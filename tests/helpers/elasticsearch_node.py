@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from sohoa.flows.prefect_processes import free_port
+from tests.helpers.commands import run_or_fail
 from tests.helpers.faults import group_members
 from tests.helpers.tls import loopback_certificates
 
@@ -162,15 +163,7 @@ class ElasticsearchNode:
         }
 
     def _tool(self, name: str, *args: str) -> None:
-        done = subprocess.run(
-            [str(self.es_home / "bin" / name), *args],
-            env=self._environment(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            pytest.fail(f"{name} failed: {done.stdout}{done.stderr}", pytrace=False)
+        run_or_fail([str(self.es_home / "bin" / name), *args], self._environment(), name)
 
     def start(self) -> None:
         log = (self.home / "logs" / "launcher.log").open("ab")

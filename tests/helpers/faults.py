@@ -63,3 +63,31 @@ def assert_archive_whole(settings: Settings, expected: Iterable[str], quarantine
     finally:
         index.close()
     assert report.ok, report
+
+
+MARKER_WAIT_SECONDS = 300
+
+
+def write_two_dossiers(batch: Path, label: str, ready: bool) -> list[str]:
+    """Two dossiers of one small page each, told apart early in the line (a
+    long one is cut at the page's edge); their SHA-256s."""
+    from tests.helpers.pages import small_scan
+
+    batch.mkdir()
+    shas = []
+    for dossier in (1, 2):
+        path = batch / f"hoso-{dossier}.png"
+        small_scan(f"Ho so {label}-{dossier}\nthu nghiem loi").save(path, dpi=(300, 300))
+        shas.append(sha256_of(path))
+    assert len(set(shas)) == 2
+    if ready:
+        (batch / "READY").touch()
+    return shas
+
+
+def wait_for_marker(marker: Path) -> None:
+    """Until a paused run (``SOHOA_FAULT_PAUSE_AT``) writes ``marker``."""
+    deadline = time.monotonic() + MARKER_WAIT_SECONDS
+    while not marker.exists():
+        assert time.monotonic() < deadline, f"{marker.name} never appeared"
+        time.sleep(0.05)

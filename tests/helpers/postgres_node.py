@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sohoa.flows.prefect_processes import free_port
+from tests.helpers.commands import run_or_fail
 
 PG_USER = "postgres"  # scripts/services.sh's PG_USER
 ROLE = "sohoa"
@@ -67,15 +68,8 @@ class PostgresNode:
         )  # fmt: skip
 
     def _run(self, tool: str, *args: str) -> None:
-        done = subprocess.run(
-            [*self._as_pg, str(self.bin / tool), *args],
-            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(self.home)},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            pytest.fail(f"PostgreSQL {tool} failed: {done.stdout}{done.stderr}", pytrace=False)
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(self.home)}
+        run_or_fail([*self._as_pg, str(self.bin / tool), *args], env, f"PostgreSQL {tool}")
 
     def start(self) -> None:
         """Start the server; pg_ctl -w returns once it accepts connections."""
