@@ -98,7 +98,9 @@ def _outage_trial(
     assert report["error"].startswith(f"Cannot reach {server} at {address}"), report["error"]
     assert [b["batch_id"] for b in report["batches"] if b["kept_in_inbox"]] == ["outage"]
     (kept,) = [b for b in report["batches"] if b["batch_id"] == "outage"]
-    assert {f["file"]: f["status"] for f in kept["files"]} == {f: "kept" for f in files}
+    statuses = {f["file"]: f["status"] for f in kept["files"]}  # every file accounted for
+    assert set(statuses) == set(files) and "kept" in statuses.values(), statuses
+    assert set(statuses.values()) <= {"kept", "stored"}  # stored: a dossier archived before
     assert group_members(pid) == [], "a process outlived the run"
     assert sorted(p.name for p in batch.iterdir()) == files  # whole, still in the inbox
     assert not (home / "quarantine").exists(), cut_off.stdout
