@@ -40,6 +40,19 @@ class BenchError(RuntimeError):
     """A timed program failed; the figures of that run are meaningless."""
 
 
+def vm_hwm_kib(pid: int | str = "self") -> int:
+    """A process's peak RSS in KiB since its exec (VmHWM; ``ru_maxrss`` would
+    also count its parent's memory, inherited through fork); 0 once it has exited."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0  # a zombie keeps its status file but no memory lines
+
+
 def run_program(
     args: list[str], env: Mapping[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:

@@ -25,22 +25,11 @@ if str(REPO) not in sys.path:
 
 from sqlalchemy import create_engine, make_url, text  # noqa: E402
 
+from bench.engines import vm_hwm_kib  # noqa: E402
 from sohoa.app import register_samples  # noqa: E402
 
 WORK = REPO / "bench" / "work" / "managers"
 LIVE_ENV = REPO / ".services" / "live.env"
-
-
-def _peak_since_exec(pid: int) -> int:
-    """The process's peak RSS in KiB since its exec (VmHWM); 0 once it has exited."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
-    except OSError:
-        return 0
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
 
 
 def _sohoa(args: list[str], database_url: str) -> tuple[float, float, int]:
@@ -54,7 +43,7 @@ def _sohoa(args: list[str], database_url: str) -> tuple[float, float, int]:
                                stdout=subprocess.DEVNULL)  # fmt: skip
     peak_kib = 0
     while True:
-        peak_kib = max(peak_kib, _peak_since_exec(process.pid))
+        peak_kib = max(peak_kib, vm_hwm_kib(process.pid))
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break

@@ -32,7 +32,7 @@ import img2pdf
 import numpy as np
 from PIL import Image
 
-from bench.engines import run_sampled
+from bench.engines import run_sampled, vm_hwm_kib
 from sohoa.samples import DPI, KINDS, distort, render_document
 
 REPO = Path(__file__).resolve().parents[1]
@@ -121,14 +121,6 @@ def watch(command: list[str]) -> Peak:
         seconds=round(time.perf_counter() - started, 1),
         tesseracts=tree.tesseracts,
     )
-
-
-def vm_hwm_kib() -> int:
-    """This process's peak RSS since exec (not the parent's, as ru_maxrss could be)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def _child(*args: str) -> list[str]:
