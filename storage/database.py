@@ -88,8 +88,9 @@ def _session_factory(url: str) -> sessionmaker[Session]:
 def session_scope(url: str) -> Iterator[Session]:
     """A session on the database at ``url`` (migrated on first use), committed on
     success. A PostgreSQL server that cannot be reached is ``DatabaseUnavailable``
-    (retryable: the caller's work stays to be done again), with no password."""
-    with _unreachable_is_unavailable(url):
+    (retryable: the caller's work stays to be done again), a login it refuses
+    ``AccessRefused``; neither message shows the password."""
+    with _postgresql_failures_explained(url):
         session = _session_factory(url)()
         try:
             yield session
@@ -106,7 +107,7 @@ _REFUSALS = ("password authentication failed", "no pg_hba.conf entry", "does not
 
 
 @contextmanager
-def _unreachable_is_unavailable(url: str) -> Iterator[None]:
+def _postgresql_failures_explained(url: str) -> Iterator[None]:
     try:
         yield
     except (OperationalError, InterfaceError) as exc:
