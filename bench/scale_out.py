@@ -39,7 +39,7 @@ def run_scale_out(batches: int, log: Callable[[str], None]) -> dict[str, Any]:
         shutil.rmtree(site, ignore_errors=True)
         fill_inbox(site / "inbox", batches, first_seed=300)
         (site / "inbox" / ".sohoa-inbox").touch()
-        run = digitize_on_workers(site, batches, workers)
+        run = digitize_on_workers(site, batches, workers, timeout=1800)
         results[f"{workers}_workers"] = {
             "seconds": run.seconds,
             "runs_per_worker": run.runs_per_worker,

@@ -11,6 +11,7 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import run_deployment
 
 from sohoa.app import backends
+from sohoa.app.claims import claim_folder
 from sohoa.app.intake import check_data_dir_writable, open_inbox
 from sohoa.core.fsutil import private_by_default
 from sohoa.flows.digitize import check_tools, digitize_batch, task_runner_for
@@ -18,6 +19,7 @@ from sohoa.models import BatchReport
 from sohoa.pipeline.inbox import find_ready_batches
 
 DIGITIZE_DEPLOYMENT = "digitize-batch/digitize-batch"
+MAX_RUNS_PER_BATCH = 20
 
 
 @flow(name="poll-inbox", validate_parameters=False)
@@ -47,13 +49,26 @@ def poll_inbox(inbox: str, mark_inbox: bool = False, dispatch: bool = False) -> 
 def _dispatch(batch: Path) -> None:
     """One digitize-batch run per batch folder: a later poll that sees the
     batch still waiting for a worker gets the same run back (idempotency key),
-    and the batch claim stops two runs from working on it anyway."""
+    and the batch claim stops two runs from working on it anyway.
+
+    A batch still here after its run ended (the run crashed with its worker,
+    or kept the batch through an outage) gets a new run, keyed after the last."""
     folder = batch.stat()
-    run: FlowRun = run_deployment(  # type: ignore[assignment]  # sync in a sync flow
-        DIGITIZE_DEPLOYMENT,
-        parameters={"batch_path": str(batch)},
-        timeout=0,
-        idempotency_key=f"{batch}:{folder.st_ino}:{folder.st_ctime_ns}",
-        as_subflow=False,
+    key = f"{batch}:{folder.st_ino}:{folder.st_ctime_ns}"
+    for _ in range(MAX_RUNS_PER_BATCH):
+        run: FlowRun = run_deployment(  # type: ignore[assignment]  # sync in a sync flow
+            DIGITIZE_DEPLOYMENT,
+            parameters={"batch_path": str(batch)},
+            timeout=0,
+            idempotency_key=key,
+            as_subflow=False,
+        )
+        if run.state is None or not run.state.is_final() or claim_folder(batch).exists():
+            get_run_logger().info("Batch %s dispatched as flow run %s", batch.name, run.name)
+            return
+        key = f"{batch}:after:{run.id}"
+    get_run_logger().warning(
+        "Batch %s has had %d runs and is still in the inbox; see those runs' logs",
+        batch.name,
+        MAX_RUNS_PER_BATCH,
     )
-    get_run_logger().info("Batch %s dispatched as flow run %s", batch.name, run.name)

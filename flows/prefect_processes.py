@@ -63,9 +63,14 @@ def _child(args: list[str], env: Mapping[str, str], log: Path) -> Iterator[subpr
 
 
 @contextmanager
-def prefect_server(home: Path, env: Mapping[str, str]) -> Iterator[str]:
+def prefect_server(
+    home: Path, env: Mapping[str, str], database_url: str | None = None
+) -> Iterator[str]:
     """``prefect server start`` on a free loopback port with its database in
-    ``home``; yields the API URL once it answers, and stops it afterwards.
+    ``home``, or on PostgreSQL at ``database_url`` (``postgresql+asyncpg://``),
+    as an office runs it under several workers: Prefect's SQLite answers
+    "database is locked" when many runs report at once. Yields the API URL
+    once it answers, and stops it afterwards.
 
     With ``PREFECT_API_AUTH_STRING`` in ``env`` (give the same to its workers
     and clients), the API refuses every request without it (HTTP 401)."""
@@ -78,6 +83,8 @@ def prefect_server(home: Path, env: Mapping[str, str]) -> Iterator[str]:
         "PREFECT_SERVER_UI_ENABLED": "false",
     }
     server_env.pop("PREFECT_API_URL", None)
+    if database_url:
+        server_env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database_url
     server_env.pop("PREFECT_SERVER_API_AUTH_STRING", None)
     if env.get("PREFECT_API_AUTH_STRING"):
         server_env["PREFECT_SERVER_API_AUTH_STRING"] = env["PREFECT_API_AUTH_STRING"]

@@ -5,6 +5,7 @@ created and upgraded by the Alembic migrations in ``storage/migrations``."""
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -21,6 +22,8 @@ from sohoa.core.settings import redact_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SUPPORTED_SCHEMES = ("sqlite", "postgresql")
+# pg_advisory_lock key of the migrations (any constant: "sohoa" in ASCII).
+_MIGRATION_LOCK_KEY = 0x736F686F61
 
 
 class Base(DeclarativeBase):
@@ -54,14 +57,45 @@ def create_database_engine(url: str) -> Engine:
 
 
 @contextmanager
+def _one_migration_at_a_time(engine: Engine) -> Iterator[None]:
+    """Flow runs of several workers open a new database at the same moment:
+    the first migrates it, the others wait and then find it at head. A
+    PostgreSQL advisory lock, or a lock file beside the SQLite file."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+            try:
+                yield
+            finally:
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+                )
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    try:
+        lock = open(f"{database}.migrating", "a")  # noqa: SIM115  # held across the yield
+    except OSError:  # a read-only archive: nobody can migrate it, so nobody races
+        yield
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@contextmanager
 def _alembic_config(url: str) -> Iterator[Config]:
-    """The migrations' configuration, with an engine on ``url`` for ``migrations/env.py``."""
+    """The migrations' configuration, with an engine on ``url`` for ``migrations/env.py``,
+    held by this process alone while it is in use."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     engine = create_database_engine(url)
     config.attributes["engine"] = engine
     try:
-        yield config
+        with _one_migration_at_a_time(engine):
+            yield config
     finally:
         engine.dispose()
 

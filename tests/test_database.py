@@ -5,6 +5,7 @@ asked, and a session commits or rolls back as a whole. Generic over whatever tab
 
 from __future__ import annotations
 
+import multiprocessing
 from typing import Any
 
 import pytest
@@ -81,6 +82,27 @@ def test_migrating_twice_reaches_head_and_the_second_time_changes_nothing(
     migrate(database_url)
     _assert_at_head(database_url)
     migrate(database_url)
+    _assert_at_head(database_url)
+
+
+def _migrate_when_released(url: str, start: Any) -> None:
+    start.wait()
+    migrate(url)
+
+
+def test_processes_opening_a_new_database_at_once_migrate_it_once(database_url: str) -> None:
+    """As the flow runs of several workers do on a fresh install."""
+    context = multiprocessing.get_context("fork")
+    start = context.Event()
+    processes = [
+        context.Process(target=_migrate_when_released, args=(database_url, start)) for _ in range(4)
+    ]
+    for process in processes:
+        process.start()
+    start.set()
+    for process in processes:
+        process.join(timeout=120)
+    assert [process.exitcode for process in processes] == [0, 0, 0, 0]
     _assert_at_head(database_url)
 
 

@@ -8,20 +8,36 @@ from pathlib import Path
 
 import pytest
 from distributed import Client, LocalCluster
+from sqlalchemy import make_url
 
 from sohoa.samples import write_batch
 from sohoa.storage.keys import RECORDS
+from tests.helpers.databases import fresh_postgresql_database
 from tests.helpers.scale_out import SOHOA, digitize_on_workers, fill_inbox, worker_env
 
 pytestmark = [pytest.mark.ocr, pytest.mark.slow]
 
 BATCHES = 20
+# Below pytest's own timeout, so that a stuck run fails with the workers' logs.
+WORKERS_TIMEOUT_SECONDS = 500
 
 
-def test_two_process_workers_digitize_every_batch_exactly_once(sohoa_home: Path) -> None:
+@pytest.mark.live
+def test_two_process_workers_digitize_every_batch_exactly_once(
+    sohoa_home: Path, live_postgresql_url: str
+) -> None:
     names = fill_inbox(sohoa_home / "inbox", BATCHES, first_seed=300, small_pages=True)
 
-    run = digitize_on_workers(sohoa_home, BATCHES, workers=2)
+    # The Prefect server on PostgreSQL, as an office runs it under several workers.
+    with fresh_postgresql_database(live_postgresql_url) as database_url:
+        prefect_database = make_url(database_url).set(drivername="postgresql+asyncpg")
+        run = digitize_on_workers(
+            sohoa_home,
+            BATCHES,
+            workers=2,
+            timeout=WORKERS_TIMEOUT_SECONDS,
+            prefect_database_url=prefect_database.render_as_string(hide_password=False),
+        )
 
     print(f"{BATCHES} batches in {run.seconds} s; batch runs per worker {run.runs_per_worker}")
     assert sorted(p.name for p in (sohoa_home / "processed").iterdir()) == names
@@ -33,6 +49,8 @@ def test_two_process_workers_digitize_every_batch_exactly_once(sohoa_home: Path)
     assert not list((sohoa_home / "inbox" / ".sohoa-claims").iterdir())
     assert sum(run.runs_per_worker) == BATCHES  # one run per batch: none dispatched twice
     assert min(run.runs_per_worker) >= 3, run  # the work was spread over both
+    for log in sohoa_home.glob("worker-*.log"):
+        assert "| ERROR" not in log.read_text(), log
 
 
 def test_pages_run_on_a_local_dask_cluster(sohoa_home: Path) -> None:

@@ -10,7 +10,6 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +20,9 @@ from tests.helpers.pages import small_scan
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOHOA = str(Path(sys.executable).with_name("sohoa"))
-_STARTED = re.compile(r"Beginning flow run '([^']+)' for flow 'digitize-batch'")
-_COMPLETED = re.compile(r"Flow run '([^']+)' - Finished in state Completed")
+_STARTED = re.compile(r"Beginning flow run '([^']+)' for flow '(digitize-batch|poll-inbox)'")
+_FINISHED = re.compile(r"Flow run '([^']+)' - Finished in state (\w+)")
+_CRASHED = re.compile(r"Reported flow run '([^']+)' as crashed")
 
 
 class ScaleOutError(RuntimeError):
@@ -66,39 +66,60 @@ def worker_env(site: Path) -> dict[str, str]:
     }
 
 
-def batch_runs(log: Path) -> tuple[set[str], set[str]]:
-    """The digitize-batch runs a worker started, and the flow runs it completed."""
-    text = log.read_text() if log.exists() else ""
-    return set(_STARTED.findall(text)), set(_COMPLETED.findall(text))
+@dataclass(frozen=True)
+class WorkerLog:
+    """The flow runs one worker started, by flow, and the final state of each that ended."""
+
+    batch_runs: frozenset[str]
+    poll_runs: frozenset[str]
+    final_states: dict[str, str]
+
+    @classmethod
+    def read(cls, log: Path) -> WorkerLog:
+        text = log.read_text(errors="replace") if log.exists() else ""
+        started = _STARTED.findall(text)
+        final_states = dict(_FINISHED.findall(text))
+        final_states |= {name: "Crashed" for name in _CRASHED.findall(text)}
+        return cls(
+            frozenset(name for name, flow in started if flow == "digitize-batch"),
+            frozenset(name for name, flow in started if flow == "poll-inbox"),
+            final_states,
+        )
 
 
-def _wait_for(condition: Callable[[], bool], timeout: float, what: str, logs: list[Path]) -> None:
+def _all_runs_ended(logs: list[Path], batches: int) -> tuple[bool, dict[str, str]]:
+    """Whether the poll and every batch run it dispatched have ended, and their
+    final states. A poll that did not complete dispatches no more runs."""
+    read = [WorkerLog.read(log) for log in logs]
+    batch_runs = frozenset().union(*(worker.batch_runs for worker in read))
+    poll_runs = frozenset().union(*(worker.poll_runs for worker in read))
+    final_states = {name: state for worker in read for name, state in worker.final_states.items()}
+    poll_states = [final_states.get(name) for name in poll_runs]
+    poll_failed = bool(poll_states) and None not in poll_states and "Completed" not in poll_states
+    enough = len(batch_runs) >= batches or poll_failed
+    return enough and batch_runs <= final_states.keys(), final_states
+
+
+def _log_tails(logs: list[Path]) -> str:
+    return "\n".join(f"--- {log}\n{log.read_text(errors='replace')[-3000:]}" for log in logs)
+
+
+def digitize_on_workers(
+    site: Path,
+    batches: int,
+    workers: int,
+    timeout: float,
+    prefect_database_url: str | None = None,
+) -> WorkersRun:
+    """Deploy, start ``workers`` process workers, poll once, and wait until the
+    poll and every batch run it dispatched have ended, or raise after
+    ``timeout`` seconds with the workers' logs. Each run must have completed."""
     deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            tails = "\n".join(f"--- {log}\n{log.read_text()[-2000:]}" for log in logs)
-            raise ScaleOutError(f"{what} did not happen in {timeout:g} s\n{tails}")
-        time.sleep(1.0)
-
-
-def digitize_on_workers(site: Path, batches: int, workers: int) -> WorkersRun:
-    """Deploy, start ``workers`` process workers, poll once, wait until every
-    batch is processed and every batch run completed."""
     env = worker_env(site)
     logs = [site / f"worker-{number}.log" for number in range(workers)]
-    processed = site / "processed"
-
-    def all_completed() -> bool:
-        started: set[str] = set()
-        completed: set[str] = set()
-        for log in logs:
-            worker_started, worker_completed = batch_runs(log)
-            started |= worker_started
-            completed |= worker_completed
-        return len(started) == batches and started <= completed
-
     with ExitStack() as stack:
-        env["PREFECT_API_URL"] = stack.enter_context(prefect_server(site / "prefect", env))
+        server = prefect_server(site / "prefect", env, prefect_database_url)
+        env["PREFECT_API_URL"] = stack.enter_context(server)
         deployed = subprocess.run([SOHOA, "deploy"], env=env, capture_output=True, text=True)
         if deployed.returncode != 0:
             raise ScaleOutError(f"sohoa deploy failed: {deployed.stderr}")
@@ -107,12 +128,16 @@ def digitize_on_workers(site: Path, batches: int, workers: int) -> WorkersRun:
         started = time.perf_counter()
         poll = [PREFECT, "deployment", "run", "poll-inbox/poll-inbox"]
         subprocess.run(poll, env=env, check=True, capture_output=True)
-        _wait_for(
-            lambda: processed.is_dir() and len(list(processed.iterdir())) == batches,
-            1800,
-            f"{batches} batches in processed/",
-            logs,
-        )
-        _wait_for(all_completed, 300, "every batch run to complete", logs)
+        while not (ended := _all_runs_ended(logs, batches))[0]:
+            if time.monotonic() > deadline:
+                raise ScaleOutError(
+                    f"The poll and {batches} batch runs did not end in {timeout:g} s\n"
+                    + _log_tails(logs)
+                )
+            time.sleep(1.0)
         seconds = time.perf_counter() - started
-    return WorkersRun(round(seconds, 1), [len(batch_runs(log)[0]) for log in logs])
+    final_states = ended[1]
+    unfinished = {name: state for name, state in final_states.items() if state != "Completed"}
+    if unfinished:
+        raise ScaleOutError(f"Runs that did not complete: {unfinished}\n" + _log_tails(logs))
+    return WorkersRun(round(seconds, 1), [len(WorkerLog.read(log).batch_runs) for log in logs])
