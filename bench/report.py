@@ -389,17 +389,23 @@ def _storage(storage: dict[str, Any], separate_runs: dict[str, Any]) -> list[str
     out += [
         "Each real scan digitized into a filesystem store; the record's folder "
         "(`records/<id>/`: the searchable PDF/A-2b, ALTO XML gzip-compressed, thumbnails, "
-        "manifest) against "
-        "the original file. Page images are stored once, inside the PDF: bilevel as CCITT G4, "
-        f"gray and colour as JPEG at quality {storage['jpeg_quality']}.",
+        "manifest) against the original file. Page images are stored once, inside the PDF: "
+        "a bilevel scan in a PDF as the scanner's own JBIG2 or CCITT G4 bytes, drawn turned "
+        "and deskewed where the page steps put its pixels (`kept` pages); other bilevel pages "
+        f"as CCITT G4, gray and colour as JPEG at quality {storage['jpeg_quality']}.",
         "",
     ]
     rows = [
         [
             f"`{name}`",
-            figures["pages"],
+            f"{figures['pages']} ({figures.get('scans_kept', 0)} kept)",
             f"{figures['original_bytes'] / 1000:,.0f}",
             f"{figures['searchable_pdf_bytes'] / 1000:,.0f}",
+            f"{figures.get('page_image_bytes', 0) / 1000:,.0f}",
+            f"{figures.get('rest_of_pdf_bytes', 0) / 1000:,.0f}",
+            f"{figures.get('alto_bytes', 0) / 1000:,.0f}",
+            f"{figures.get('thumbnail_bytes', 0) / 1000:,.0f}",
+            f"{figures.get('manifest_bytes', 0) / 1000:,.0f}",
             f"{figures['record_bytes'] / 1000:,.0f}",
             f"{figures['record_vs_original']:.2f}×",
             ", ".join(sorted(set(figures["page_images"]))),
@@ -412,6 +418,11 @@ def _storage(storage: dict[str, Any], separate_runs: dict[str, Any]) -> list[str
             "pages",
             "original KB",
             "searchable PDF KB",
+            "of which page images",
+            "of which the rest",
+            "ALTO KB",
+            "thumbnails KB",
+            "manifest, checksums KB",
             "record KB",
             "record ÷ original",
             "page images",
@@ -420,16 +431,13 @@ def _storage(storage: dict[str, Any], separate_runs: dict[str, Any]) -> list[str
     )
     out += [
         "",
-        "Where the record is larger than 1.5× its original: `skew.pdf`, "
-        "`rotated_skew.pdf` and `cardinal.pdf` are JBIG2, which compresses text pages about "
-        "a third smaller than CCITT G4, and no lossless "
-        "JBIG2 encoder can be installed here (Debian and PyPI offer decoders only); a deskewed "
-        "page is a new image, so the scan's own bytes cannot be kept. `cardinal.pdf` draws "
-        "one 69 KB image on all four of its pages, turned four ways, where sohoa stores four "
-        "upright pages. `epson.pdf` is CCITT G4 like sohoa's copy of it; it, like every "
-        "record, is larger by what is added: each page adds its text layer (6-11 KB), each "
-        "record the XMP (5 KB), "
-        "the sRGB profile (3 KB), the ALTO and a 256-pixel thumbnail per page.",
+        "What a record adds to its page images: the rest of the PDF (each page's invisible "
+        "text layer, the font, the XMP metadata and the sRGB output intent), the ALTO, a "
+        "256-pixel thumbnail per page, the manifest and a checksum per object. `cardinal.pdf` "
+        "draws one image on all four of its pages, turned four ways; sohoa stores it once per "
+        "page. No lossless JBIG2 encoder can be installed here (Debian and PyPI offer decoders "
+        "only), so a bilevel page that is not a PDF's own scan is stored as CCITT G4, which "
+        "which takes more room than JBIG2 on text pages.",
     ]
     for name, before in storage["before"].items():
         now = storage["files"].get(name)

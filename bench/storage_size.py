@@ -62,16 +62,47 @@ def _store_one(original: Path, work: Path, store: FilesystemObjectStore) -> dict
     outputs = finish_dossier(dossier, pages, [original.name] * len(pages), work, load_rules(), 60)
     record = archive_dossier(store, dossier.record_id, "bench", spec, outputs)
     prefix = keys.record_prefix(record.record_id)
-    record_bytes = sum(_size(store, key) for key in store.list_keys(prefix))
-    pdf_bytes = _size(store, record.searchable_pdf_key)
+    parts = {part: 0 for part in ("pdf", "alto", "thumbnails", "manifest and checksums")}
+    for key in store.list_keys(prefix):
+        parts[_part(key)] += _size(store, key)
+    record_bytes = sum(parts.values())
+    image_bytes = _page_image_bytes(outputs.searchable_pdf)
     return {
         "pages": len(pages),
         "original_bytes": source.size,
-        "searchable_pdf_bytes": pdf_bytes,
+        "searchable_pdf_bytes": parts["pdf"],
+        "page_image_bytes": image_bytes,
+        "rest_of_pdf_bytes": parts["pdf"] - image_bytes,
+        "alto_bytes": parts["alto"],
+        "thumbnail_bytes": parts["thumbnails"],
+        "manifest_bytes": parts["manifest and checksums"],
         "record_bytes": record_bytes,
         "record_vs_original": round(record_bytes / source.size, 2),
         "page_images": _page_image_kinds(outputs.searchable_pdf),
+        "scans_kept": sum(page.kept_scan is not None for page in pages),
     }
+
+
+def _part(key: str) -> str:
+    """Which part of a record an object key holds."""
+    if key.endswith(".sha256") or key.endswith("manifest.json"):
+        return "manifest and checksums"
+    if key.endswith(".pdf"):
+        return "pdf"
+    if key.endswith(".xml.gz"):
+        return "alto"
+    return "thumbnails"
+
+
+def _page_image_bytes(pdf_path: Path) -> int:
+    """The page images' stored bytes in the PDF, each image counted once."""
+    with pikepdf.open(pdf_path) as pdf:
+        images = {
+            image.objgen: len(image.read_raw_bytes())
+            for page in pdf.pages
+            for image in page.get_images().values()
+        }
+    return sum(images.values())
 
 
 def _size(store: FilesystemObjectStore, key: str) -> int:

@@ -211,16 +211,24 @@ def estimate_skew(gray: np.ndarray) -> SkewEstimate:
     return SkewEstimate(round(fit.angle_degrees, 2), round(fit.confidence, 3))
 
 
-def rotate_bound(image: np.ndarray, angle: float) -> np.ndarray:
-    """Rotates counter-clockwise by ``angle`` degrees onto a canvas large
-    enough to hold the whole page (no cropping); new corners are white."""
-    height, width = image.shape[:2]
+def rotation_bound(width: int, height: int, angle: float) -> tuple[np.ndarray, int, int]:
+    """The 2×3 map (OpenCV's, y down) that turns a ``width`` × ``height`` image
+    counter-clockwise by ``angle`` degrees onto a canvas large enough to hold
+    all of it, and that canvas's width and height."""
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
     cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
     new_width = round(height * sin + width * cos)
     new_height = round(height * cos + width * sin)
     matrix[0, 2] += new_width / 2 - width / 2
     matrix[1, 2] += new_height / 2 - height / 2
+    return matrix, new_width, new_height
+
+
+def rotate_bound(image: np.ndarray, angle: float) -> np.ndarray:
+    """Rotates counter-clockwise by ``angle`` degrees onto a canvas large
+    enough to hold the whole page (no cropping); new corners are white."""
+    height, width = image.shape[:2]
+    matrix, new_width, new_height = rotation_bound(width, height, angle)
     white = (255,) * (image.shape[2] if image.ndim == 3 else 1)
     return cv2.warpAffine(
         image,

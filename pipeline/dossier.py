@@ -15,7 +15,7 @@ from sohoa.pipeline.metadata import ExtractedMetadata, PageText
 from sohoa.pipeline.ocr import OcrResult, Word
 from sohoa.pipeline.pages import ProcessedPage
 from sohoa.pipeline.pdfa import LANGUAGE, ArchivalMetadata
-from sohoa.pipeline.searchable_pdf import compose_page_pdf, merge_pdfs
+from sohoa.pipeline.searchable_pdf import compose_kept_scan_pdf, compose_page_pdf, merge_pdfs
 
 SEARCHABLE_PDF = "searchable.pdf"
 ALTO_XML = "alto.xml.gz"  # ALTO compresses about tenfold; stored so
@@ -31,7 +31,19 @@ def build_searchable_pdf(
     for number, page in enumerate(pages, start=1):
         page_pdf = out_pdf.with_name(f"{out_pdf.stem}-{number:04d}.pdf")
         words = _page_words(page.ocr_json_path)
-        page_pdfs.append(compose_page_pdf(page.image_path, words, page.dpi, page_pdf))
+        if page.kept_scan is not None:
+            page_pdfs.append(
+                compose_kept_scan_pdf(
+                    page.kept_scan,
+                    page.raster_to_page,
+                    (page.width, page.height),
+                    words,
+                    page.dpi,
+                    page_pdf,
+                )
+            )
+        else:
+            page_pdfs.append(compose_page_pdf(page.image_path, words, page.dpi, page_pdf))
     merge_pdfs(page_pdfs, out_pdf, metadata)
     for page_pdf in page_pdfs:
         page_pdf.unlink(missing_ok=True)

@@ -27,15 +27,16 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from sohoa.core.errors import ProcessingError
+from sohoa.pipeline.affine import IDENTITY, Matrix, multiply, quarter_turn
 from sohoa.pipeline.candidates import word_score
 from sohoa.pipeline.cleanup import is_blank, overview, prepare_for_ocr, to_grayscale
-from sohoa.pipeline.deskew import rotate_bound
+from sohoa.pipeline.deskew import rotate_bound, rotation_bound
 from sohoa.pipeline.dropout import drop_colour, has_coloured_background
 from sohoa.pipeline.ocr import EMPTY_RESULT, OcrResult
 from sohoa.pipeline.ocr_engine import get_engine
 from sohoa.pipeline.orientation import detect_geometry
 from sohoa.pipeline.qr import decode_qr_codes
-from sohoa.pipeline.rasterize import black_and_white
+from sohoa.pipeline.rasterize import black_and_white, scan_copy
 from sohoa.pipeline.scale import TextScale, measure_text, rescale
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,10 @@ class ProcessedPage:
     when the stated one is far off). ``ocr_scale`` is the factor the OCR
     copy was resized by, ``ocr_variant`` which copy was kept ("cleaned",
     "dropout" or "plain"), and ``second_look`` the alternatives read because the first
-    reading was weak (empty when it was not).
+    reading was weak (empty when it was not). ``kept_scan`` is the bilevel
+    scan's own image stream, when the rasterizer kept it (``rasterize.scan_copy``),
+    and ``raster_to_page`` where the turn and deskew took each raster pixel:
+    the searchable PDF draws those bytes there instead of the page image.
     """
 
     image_path: Path
@@ -99,6 +103,8 @@ class ProcessedPage:
     ocr_scale: float = 1.0
     ocr_variant: str = "cleaned"
     second_look: tuple[str, ...] = ()
+    kept_scan: Path | None = None
+    raster_to_page: Matrix = IDENTITY
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able: paths as strings, tuples as lists."""
@@ -107,6 +113,8 @@ class ProcessedPage:
             data[name] = str(data[name])
         data["qr_payloads"] = list(self.qr_payloads)
         data["second_look"] = list(self.second_look)
+        data["kept_scan"] = str(self.kept_scan) if self.kept_scan else None
+        data["raster_to_page"] = list(self.raster_to_page)
         return data
 
     @classmethod
@@ -116,6 +124,10 @@ class ProcessedPage:
             values[name] = Path(values[name])
         values["qr_payloads"] = tuple(values["qr_payloads"])
         values["second_look"] = tuple(values.get("second_look", ()))
+        if values.get("kept_scan"):
+            values["kept_scan"] = Path(values["kept_scan"])
+        if "raster_to_page" in values:
+            values["raster_to_page"] = tuple(values["raster_to_page"])
         return cls(**values)
 
 
@@ -281,6 +293,16 @@ class _Straightened:
     skew_degrees: float
     skew_corrected: bool
     evidence: str
+    raster_to_page: Matrix = IDENTITY  # where each raster pixel went (edges, y down)
+
+
+def _deskew_matrix(width: int, height: int, angle: float) -> Matrix:
+    """``rotate_bound``'s map in pixel-edge coordinates (OpenCV's are pixel centres)."""
+    cv, _, _ = rotation_bound(width, height, angle)
+    centred: Matrix = (cv[0, 0], cv[1, 0], cv[0, 1], cv[1, 1], cv[0, 2], cv[1, 2])
+    to_centres: Matrix = (1.0, 0.0, 0.0, 1.0, -0.5, -0.5)
+    to_edges: Matrix = (1.0, 0.0, 0.0, 1.0, 0.5, 0.5)
+    return multiply(multiply(to_centres, centred), to_edges)
 
 
 def _straighten(
@@ -307,11 +329,17 @@ def _straighten(
     if not rotation and not deskew:
         return _Straightened(page, gray, 0, skew.angle_degrees, False, geometry.evidence)
     with timer("rotate"):
+        raster_to_page = quarter_turn(rotation, page.shape[1], page.shape[0])
         page = turn_clockwise(page, rotation)
         if deskew:
+            height, width = page.shape[:2]
+            deskewed = _deskew_matrix(width, height, -skew.angle_degrees)
+            raster_to_page = multiply(raster_to_page, deskewed)
             page = rotate_bound(page, -skew.angle_degrees)
         gray = to_grayscale(page)
-    return _Straightened(page, gray, rotation, skew.angle_degrees, deskew, geometry.evidence)
+    return _Straightened(
+        page, gray, rotation, skew.angle_degrees, deskew, geometry.evidence, raster_to_page
+    )
 
 
 def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> ProcessedPage:
@@ -345,6 +373,7 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
     dpi = options.dpi
     text = TextScale(0.0, 0)
     rotation, skew_degrees, skew_corrected, evidence = 0, 0.0, False, ""
+    raster_to_page = IDENTITY
     dropped: np.ndarray | None = None
     if not blank:
         with timer("cleanup"):
@@ -366,6 +395,7 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
         page, gray = straight.page, straight.gray
         rotation, skew_degrees = straight.rotation, straight.skew_degrees
         skew_corrected, evidence = straight.skew_corrected, straight.evidence
+        raster_to_page = straight.raster_to_page
         del straight, ink
         if rotation % 180:
             with timer("scale"):  # the glyphs were measured lying on their side
@@ -374,6 +404,9 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
     height, width = page.shape[:2]
     with timer("jpeg"):
         page_image = _save_page_images(page, out_dir, dpi, options, bilevel)
+    kept_scan: Path | None = scan_copy(image_path)
+    if not (bilevel and kept_scan and kept_scan.is_file()):
+        kept_scan = None
     del page
     reading: _Reading | None = None
     tried: tuple[str, ...] = ()
@@ -412,4 +445,6 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
         ocr_scale=reading.scale if reading else 1.0,
         ocr_variant=reading.variant if reading else "cleaned",
         second_look=tried,
+        kept_scan=kept_scan,
+        raster_to_page=raster_to_page,
     )

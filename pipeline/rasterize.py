@@ -23,6 +23,7 @@ from PIL import Image, ImageCms, ImageOps
 
 from sohoa.core.errors import ProcessingError
 from sohoa.pipeline import poppler
+from sohoa.pipeline.affine import IDENTITY, Matrix, multiply, quarter_turn
 from sohoa.pipeline.preflight import SourceFile
 
 # Resolutions a real scan of a paper page can have; others are missing metadata.
@@ -32,8 +33,6 @@ _BILEVEL_THRESHOLD = 127
 _TOLERANCE_PT = 0.75  # how closely a scan must cover the page box
 _ANISOTROPY = 0.01
 
-Matrix = tuple[float, float, float, float, float, float]
-_IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 # Operators that draw nothing by themselves (state, text positioning, marked content).
 _TEXT_STATE = ("BT", "ET", "Tf", "Tc", "Tw", "Tz", "TL", "Ts", "Td", "TD", "Tm", "T*")
 _LINE_AND_COLOUR = ("w", "J", "j", "M", "d", "ri", "i", "g", "G", "rg", "RG", "k", "K")
@@ -44,6 +43,8 @@ _SHOW_TEXT = frozenset(["Tj", "TJ", "'", '"'])
 _INVISIBLE_TEXT = 3
 # Full-page scans decoded in-process rather than by pdfimages.
 _PLAIN_FILTERS = ("/FlateDecode", "/DCTDecode")
+# Bilevel scans whose bytes the searchable PDF keeps as they are.
+_BILEVEL_FILTERS = ("/JBIG2Decode", "/CCITTFaxDecode")
 _PLAIN_COLOUR_SPACES = {"/DeviceGray": "L", "/DeviceRGB": "RGB"}
 _EXIF_ORIENTATION = 0x0112
 _SWAPS_AXES = (5, 6, 7, 8)  # EXIF orientations that turn the image by 90 degrees
@@ -101,7 +102,15 @@ def _render_pdf_page(
 ) -> RenderedPage:
     number = page_index + 1
     images = poppler.list_page_images(pdf, number, timeout)
-    page = _analyse_page(pdf, page_index, images, decode_scan=use_embedded)
+    scan_copy(out).unlink(missing_ok=True)
+    page = _analyse_page(
+        pdf,
+        page_index,
+        images,
+        decode_scan=use_embedded,
+        render_dpi=dpi,
+        keep_scan_to=scan_copy(out),
+    )
     if use_embedded and page.native_dpi is not None:
         if page.scan is not None:
             _save_upright(page.scan, page.rotation, out, page.native_dpi)
@@ -135,6 +144,45 @@ def _save_upright(scan: Image.Image, rotation: int, out: Path, dpi: int) -> None
     poppler.save_scratch_page(_to_gray_or_rgb(upright), out, dpi)
 
 
+def scan_copy(raster: Path) -> Path:
+    """Where ``render_page`` keeps a bilevel scan's own bytes beside the page
+    image ``raster`` it wrote (see ``_keep_bilevel_scan``); absent for other pages."""
+    return raster.with_suffix(".scan.pdf")
+
+
+def _keep_bilevel_scan(
+    page: pikepdf.Page, content: _PageContent, raster_dpi: float, out: Path
+) -> None:
+    """When ``page`` draws one bilevel JBIG2 or CCITT G4 image and nothing
+    else, a one-page PDF the size of its raster (one unit a pixel) that draws
+    that image's stream, copied without decoding, where the raster shows it:
+    rendered at 72 DPI it is the raster. The searchable PDF draws these bytes
+    (``searchable_pdf.compose_page_pdf``), so the scan is kept as scanned."""
+    if content.other_marks or len(content.image_draws) != 1:
+        return
+    xobject, image_matrix = content.image_draws[0]
+    if not _is_compressed_bilevel(xobject):
+        return
+    x0, y0, x1, y1 = (float(v) for v in page.cropbox)
+    scale = raster_dpi / 72
+    width, height = abs(x1 - x0) * scale, abs(y1 - y0) * scale
+    to_raster = (scale, 0.0, 0.0, scale, -min(x0, x1) * scale, -min(y0, y1) * scale)
+    rotation = _rotation(page)
+    if rotation in _TURN_CLOCKWISE:
+        # /Rotate turns clockwise as shown: with y up, that is the y-down formula the other way.
+        to_raster = multiply(to_raster, quarter_turn(-rotation % 360, width, height))
+        if rotation != 180:
+            width, height = height, width
+    matrix = multiply(image_matrix, to_raster)
+    with pikepdf.new() as pdf:
+        image = pdf.copy_foreign(xobject)
+        copy = pdf.add_blank_page(page_size=(width, height))
+        copy.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Scan=image))
+        draw = " ".join(f"{value:.6f}" for value in matrix)
+        copy.obj.Contents = pdf.make_stream(f"q {draw} cm /Scan Do Q".encode("ascii"))
+        pdf.save(out)
+
+
 @dataclass(frozen=True, slots=True)
 class _PageAnalysis:
     """What a page draws, the native DPI of its scan if it is one full-page
@@ -147,17 +195,30 @@ class _PageAnalysis:
 
 
 def _analyse_page(
-    pdf: Path, page_index: int, images: list[poppler.PdfImage], *, decode_scan: bool
+    pdf: Path,
+    page_index: int,
+    images: list[poppler.PdfImage],
+    *,
+    decode_scan: bool,
+    render_dpi: int = 0,
+    keep_scan_to: Path | None = None,
 ) -> _PageAnalysis:
-    """Analyses the page; a page pikepdf cannot parse is left to poppler."""
+    """Analyses the page; a page pikepdf cannot parse is left to poppler. A
+    bilevel scan's own bytes go to ``keep_scan_to`` (see ``_keep_bilevel_scan``),
+    placed for the raster the caller makes: at the native DPI of a full-page
+    scan taken as it is (``decode_scan``), else rendered at ``render_dpi``."""
     try:
         with pikepdf.open(pdf) as document:
             page = document.pages[page_index]
             content = _scan_content(page)
             native_dpi = _full_page_scan_dpi(page, content, images)
             scan = None
-            if decode_scan and native_dpi is not None:
+            taken_as_is = decode_scan and native_dpi is not None
+            if taken_as_is:
                 scan = _decode_plain_scan(content.image_draws[0][0])
+            if keep_scan_to is not None:
+                raster_dpi = native_dpi if taken_as_is and native_dpi else render_dpi
+                _keep_bilevel_scan(page, content, raster_dpi, keep_scan_to)
             return _PageAnalysis(content, native_dpi, _rotation(page), scan)
     except (pikepdf.PdfError, KeyError, TypeError, ValueError, IndexError, AttributeError):
         return _PageAnalysis(_PageContent(other_marks=True), None, 0)
@@ -184,6 +245,14 @@ def _decode_plain_scan(xobject: pikepdf.Stream) -> Image.Image | None:
     return scan if scan.mode == mode else None
 
 
+def _is_compressed_bilevel(xobject: pikepdf.Stream) -> bool:
+    """A 1-bit image under one JBIG2 or CCITT fax filter."""
+    filters = xobject.get("/Filter")
+    if isinstance(filters, pikepdf.Array):
+        filters = filters[0] if len(filters) == 1 else None
+    return str(filters) in _BILEVEL_FILTERS and xobject.get("/BitsPerComponent") == 1
+
+
 def _rendered(page: Path, dpi: int) -> RenderedPage:
     with Image.open(page) as image:
         width, height = image.size
@@ -200,20 +269,6 @@ class _PageContent:
 
     image_draws: list[tuple[pikepdf.Stream, Matrix]] = field(default_factory=list)
     other_marks: bool = False
-
-
-def _multiply(first: Matrix, then: Matrix) -> Matrix:
-    """The PDF matrix that applies ``first`` and then ``then``."""
-    a, b, c, d, e, f = first
-    a2, b2, c2, d2, e2, f2 = then
-    return (
-        a * a2 + b * c2,
-        a * b2 + b * d2,
-        c * a2 + d * c2,
-        c * b2 + d * d2,
-        e * a2 + f * c2 + e2,
-        e * b2 + f * d2 + f2,
-    )
 
 
 def _inherited(page: pikepdf.Page, key: str) -> pikepdf.Object | None:
@@ -253,7 +308,7 @@ def _scan_content(page: pikepdf.Page) -> _PageContent:
     """Walk the content stream, tracking the transformation matrix."""
     content = _PageContent()
     resources = _inherited(page, "/Resources")
-    ctm, text_mode = _IDENTITY, 0
+    ctm, text_mode = IDENTITY, 0
     stack: list[tuple[Matrix, int]] = []
     for operands, operator in _instructions(page):
         if operator == "q":
@@ -263,7 +318,7 @@ def _scan_content(page: pikepdf.Page) -> _PageContent:
                 ctm, text_mode = stack.pop()
         elif operator == "cm":
             a, b, c, d, e, f = (float(x) for x in operands)
-            ctm = _multiply((a, b, c, d, e, f), ctm)
+            ctm = multiply((a, b, c, d, e, f), ctm)
         elif operator == "Tr":
             text_mode = int(operands[0])
         elif operator in _SHOW_TEXT:
@@ -285,12 +340,20 @@ def _scan_content(page: pikepdf.Page) -> _PageContent:
     return content
 
 
+def drawn_images(page: pikepdf.Page) -> list[tuple[pikepdf.Stream, Matrix]]:
+    """The opaque images ``page`` draws, each with the matrix that places it."""
+    return _scan_content(page).image_draws
+
+
 def _is_plain_image(xobject: pikepdf.Stream) -> bool:
-    """An opaque image drawn as is: no mask, decode array or optional content."""
+    """An opaque image drawn as is: no mask, optional content or decode array
+    other than the default."""
+    decode = xobject.get("/Decode")
     return (
         xobject.get("/Subtype") == "/Image"
         and not bool(xobject.get("/ImageMask", False))
-        and not any(key in xobject for key in ("/SMask", "/Mask", "/Decode", "/OC"))
+        and not any(key in xobject for key in ("/SMask", "/Mask", "/OC"))
+        and (decode is None or [float(v) for v in decode] == [0.0, 1.0] * (len(decode) // 2))
     )
 
 

@@ -15,7 +15,9 @@ copy and search with their diacritics.
 from __future__ import annotations
 
 import io
+import math
 import os
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,11 +26,15 @@ from pathlib import Path
 
 import img2pdf
 import pikepdf
+from PIL import Image
 
 from sohoa.core.errors import ProcessingError
+from sohoa.pipeline import poppler
+from sohoa.pipeline.affine import Matrix, flip_vertically, multiply, scaled
 from sohoa.pipeline.ocr import Word
 from sohoa.pipeline.pdfa import ArchivalMetadata, write_pdfa_base
 from sohoa.pipeline.qpdf import join_pages
+from sohoa.pipeline.rasterize import drawn_images
 
 GLYPHLESS_FONT = Path(__file__).with_name("glyphless.ttf")
 _FONT = pikepdf.Name("/FOCR")  # a fixed resource name keeps the output reproducible
@@ -57,22 +63,73 @@ def compose_page_pdf(image_jpeg: Path, words: Sequence[Word], dpi: int, out_pdf:
         raise ProcessingError(f"Cannot put {image_jpeg.name} into a PDF page: {exc}") from exc
     with pikepdf.open(io.BytesIO(image_page)) as pdf:
         if words:
-            _add_text_layer(pdf, words)
-        with _written_atomically(out_pdf) as partial:
-            pdf.save(
-                partial,
-                object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                deterministic_id=True,
-            )
+            [image] = pdf.pages[0].get_images().values()
+            _add_text_layer(pdf, words, (int(image.Width), int(image.Height)))
+        _save_page(pdf, out_pdf)
     return out_pdf
 
 
-def _add_text_layer(pdf: pikepdf.Pdf, words: Sequence[Word]) -> None:
-    """Draw ``words`` invisibly over the page image of ``pdf``'s one page."""
+def compose_kept_scan_pdf(
+    kept_scan: Path,
+    raster_to_page: Matrix,
+    size_px: tuple[int, int],
+    words: Sequence[Word],
+    dpi: int,
+    out_pdf: Path,
+) -> Path:
+    """Like ``compose_page_pdf``, for a bilevel scan whose own image stream the
+    rasterizer kept (``rasterize.scan_copy``): those bytes, JBIG2 or CCITT G4 as
+    the scanner wrote them, drawn turned and deskewed as the page steps turned
+    the raster (``raster_to_page``) and clipped to what the raster showed, on a
+    page of ``size_px`` page-image pixels at ``dpi``."""
+    width_px, height_px = size_px
+    points = 72 / dpi
+    try:
+        with pikepdf.open(kept_scan) as scan, pikepdf.new() as pdf:
+            source = scan.pages[0]
+            _, _, raster_width, raster_height = (float(v) for v in source.mediabox)
+            [(image, image_matrix)] = drawn_images(source)
+            page = pdf.add_blank_page(page_size=(width_px * points, height_px * points))
+            page.obj.Resources = pikepdf.Dictionary(
+                XObject=pikepdf.Dictionary(Scan=pdf.copy_foreign(image))
+            )
+            to_points = multiply(scaled(points), flip_vertically(height_px * points))
+            raster_to_points = multiply(
+                multiply(flip_vertically(raster_height), raster_to_page), to_points
+            )
+            draw = (
+                f"q {_numbers(raster_to_points)} cm 0 0 {raster_width:.4f} {raster_height:.4f}"
+                f" re W n {_numbers(image_matrix)} cm /Scan Do Q"
+            )
+            page.obj.Contents = pdf.make_stream(draw.encode("ascii"))
+            if words:
+                _add_text_layer(pdf, words, size_px)
+            _save_page(pdf, out_pdf)
+    except (pikepdf.PdfError, ValueError) as exc:
+        message = f"Cannot put the kept scan {kept_scan.name} into a PDF page: {exc}"
+        raise ProcessingError(message) from exc
+    return out_pdf
+
+
+def _numbers(matrix: Matrix) -> str:
+    return " ".join(f"{value:.6f}" for value in matrix)
+
+
+def _save_page(pdf: pikepdf.Pdf, out_pdf: Path) -> None:
+    with _written_atomically(out_pdf) as partial:
+        pdf.save(
+            partial,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            deterministic_id=True,
+        )
+
+
+def _add_text_layer(pdf: pikepdf.Pdf, words: Sequence[Word], size_px: tuple[int, int]) -> None:
+    """Draw ``words`` (boxes in the page image's pixels, ``size_px``) invisibly
+    over ``pdf``'s one page."""
     page = pdf.pages[0]
     x0, y0, x1, y1 = (float(v) for v in page.mediabox)
-    [image] = page.get_images().values()
-    points_per_px = (abs(x1 - x0) / int(image.Width), abs(y1 - y0) / int(image.Height))
+    points_per_px = (abs(x1 - x0) / size_px[0], abs(y1 - y0) / size_px[1])
     page.add_resource(_glyphless_font(pdf), pikepdf.Name.Font, _FONT)
     origin = (min(x0, x1), max(y0, y1))  # the image's top left, in points
     page.contents_add(_text_layer(words, origin, points_per_px))
@@ -220,25 +277,39 @@ def _written_atomically(out_pdf: Path) -> Iterator[Path]:
         raise
 
 
-def page_scan(pdf: Path, number: int) -> tuple[bytes, str]:
+def page_scan(pdf: Path, number: int, timeout: float = 120.0) -> tuple[bytes, str]:
     """Page ``number``'s image as stored in a searchable PDF, with its media
-    type: a JPEG's bytes as they are, any other image (a CCITT G4 bilevel page)
-    as PNG. The page images of a record are kept only in its PDF; this is how a
-    viewer gets one.
+    type: a JPEG's bytes as they are, a CCITT G4 page image as PNG, and a kept
+    scan (drawn turned or deskewed, perhaps JBIG2) rendered by poppler as PNG.
+    The page images of a record are kept only in its PDF; this is how a viewer
+    gets one.
 
     Raises:
         ProcessingError: no such page, or it holds no image.
     """
     try:
         with pikepdf.open(pdf) as document:
-            images = list(document.pages[number - 1].get_images().values())
-            if not images or not isinstance(images[0], pikepdf.Stream):
+            draws = drawn_images(document.pages[number - 1])
+            if not draws:
                 raise ProcessingError(f"Page {number} of {pdf.name} holds no image")
-            image = pikepdf.PdfImage(images[0])
-            if image.filters == ["/DCTDecode"]:
-                return images[0].read_raw_bytes(), "image/jpeg"
-            out = io.BytesIO()
-            image.as_pil_image().save(out, "PNG", optimize=False)
-            return out.getvalue(), "image/png"
+            stream, (a, b, c, d, _, _) = draws[0]
+            image = pikepdf.PdfImage(stream)
+            upright = abs(b) < 1e-6 and abs(c) < 1e-6 and a > 0 and d > 0
+            if upright and image.filters == ["/DCTDecode"]:
+                return stream.read_raw_bytes(), "image/jpeg"
+            if upright and image.filters == ["/CCITTFaxDecode"]:
+                return _png(image.as_pil_image()), "image/png"
+            dpi = round(int(stream.Width) * 72 / math.hypot(a, b))
     except (IndexError, pikepdf.PdfError, NotImplementedError) as exc:
         raise ProcessingError(f"No page {number} image in {pdf.name}: {exc}") from exc
+    with tempfile.TemporaryDirectory(prefix="sohoa-page-") as scratch:
+        rendered = Path(scratch) / "page.pgm"
+        poppler.render_pdf_page(pdf, number, dpi, rendered, timeout, gray=True)
+        with Image.open(rendered) as page:
+            return _png(page), "image/png"
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=False)
+    return out.getvalue()
