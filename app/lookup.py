@@ -16,7 +16,14 @@ from typing import Any, Literal
 from sohoa.app import backends, records
 from sohoa.app.accounts import Principal
 from sohoa.core.errors import ObjectNotFound, ProcessingError
-from sohoa.models import Record, SearchFacets, SearchHit, SearchQuery, SearchResults
+from sohoa.models import (
+    Record,
+    SearchFacets,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    SignatureVerdict,
+)
 from sohoa.pipeline.alto import read_alto_words
 from sohoa.pipeline.searchable_pdf import page_scan
 
@@ -50,6 +57,7 @@ class ClerkQuery:
     unit: str = ""
     date_from: date | None = None
     date_to: date | None = None
+    signature: SignatureVerdict | None = None
     sort: Literal["relevance", "date"] = "relevance"
     limit: int = 20
     offset: int = 0
@@ -80,6 +88,7 @@ def search(who: Principal, wanted: ClerkQuery) -> FoundRecords:
         unit=scope if scope is not None else (wanted.unit or None),
         date_from=wanted.date_from,
         date_to=wanted.date_to,
+        signature=wanted.signature,
         sort=wanted.sort,
         limit=wanted.limit,
         offset=wanted.offset,

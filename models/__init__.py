@@ -15,6 +15,7 @@ from sohoa.models.records import (
     SearchQuery,
     SearchResults,
     SignatureInfo,
+    SignatureVerdict,
 )
 
 __all__ = [
@@ -33,4 +34,5 @@ __all__ = [
     "SearchQuery",
     "SearchResults",
     "SignatureInfo",
+    "SignatureVerdict",
 ]

@@ -88,6 +88,14 @@ class SignatureInfo(Frozen):
         return self.intact and self.valid and self.trusted
 
 
+class SignatureVerdict(StrEnum):
+    """A record's digital signatures in one word, as search filters and counts them."""
+
+    VALID = "valid"  # signed, and every signature verified (SignatureInfo.ok)
+    INVALID = "invalid"  # at least one signature failed a check
+    UNSIGNED = "unsigned"  # no original carries a signature
+
+
 class OriginalFile(Frozen):
     name: str
     sha256: str
@@ -158,6 +166,14 @@ class Record(Frozen):
         scored = [p.ocr_confidence for p in self.pages if not p.blank]
         return sum(scored) / len(scored) if scored else 0.0
 
+    @property
+    def signature_verdict(self) -> SignatureVerdict:
+        signatures = [s for original in self.originals for s in original.signatures]
+        if not signatures:
+            return SignatureVerdict.UNSIGNED
+        valid = all(s.ok for s in signatures)
+        return SignatureVerdict.VALID if valid else SignatureVerdict.INVALID
+
     def first_value(self, name: str) -> str:
         values = self.fields.get(name, ())
         return values[0].value if values else ""
@@ -189,6 +205,7 @@ class SearchQuery(Frozen):
     unit: str | None = None
     dossier_code: str | None = None
     id_number: str | None = None
+    signature: SignatureVerdict | None = None
     # "relevance" (BM25) or "date" (newest issue_date first, undated last);
     # a query without words is always listed by date.
     sort: Literal["relevance", "date"] = "relevance"
@@ -212,6 +229,7 @@ class SearchFacets(Frozen):
     document_type: dict[str, int] = Field(default_factory=dict)
     unit: dict[str, int] = Field(default_factory=dict)
     year: dict[str, int] = Field(default_factory=dict)
+    signature: dict[str, int] = Field(default_factory=dict)
 
 
 class SearchResults(Frozen):

@@ -35,7 +35,7 @@ from sohoa.core.i18n import N_, _, language
 from sohoa.core.settings import load_settings
 from sohoa.core.text import terminal_safe
 from sohoa.flows import prefect_env
-from sohoa.models.records import MAX_SEARCH_LIMIT
+from sohoa.models.records import MAX_SEARCH_LIMIT, SignatureVerdict
 
 if TYPE_CHECKING:
     from sohoa.app.retention import Retention
@@ -306,6 +306,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         unit=args.unit,
         dossier_code=args.dossier,
         id_number=args.id_number,
+        signature=args.signature,
         limit=args.limit,
     )
     results = records.search(query)
@@ -649,6 +650,11 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--unit")
     search.add_argument("--dossier", help="dossier code")
     search.add_argument("--id", dest="id_number", help="citizen ID or tax code")
+    search.add_argument(
+        "--signature",
+        choices=[verdict.value for verdict in SignatureVerdict],
+        help="records whose signatures all verified, one failed, or none is signed",
+    )
     search.add_argument(
         "--limit",
         type=_bounded(1, MAX_SEARCH_LIMIT),

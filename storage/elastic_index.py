@@ -3,7 +3,8 @@
 ``SOHOA_INDEX=http(s)://host:9200``. One class owns the mapping. Writes go
 through an alias (``SOHOA_ES_INDEX_ALIAS``) over versioned indices
 (``<alias>-v<UTC timestamp>``), so ``rebuild`` loads a fresh index and swaps
-the alias in one atomic call while searches keep answering.
+the alias in one atomic call while searches keep answering. ``setup`` adds
+the fields of a newer ``MAPPING`` to an existing index.
 
 One top-level document per record, with its pages as ``nested`` documents:
 queries match words on a single page and return that page, while hit totals
@@ -66,6 +67,7 @@ MAPPING: dict[str, Any] = {
         "dossier_code": {"type": "keyword"},
         "unit": {"type": "keyword"},
         "id_numbers": {"type": "keyword"},
+        "signature": {"type": "keyword"},  # Record.signature_verdict
         "issue_date": {"type": "date", "format": "strict_date"},
         "issue_year": {"type": "keyword"},
         "page_count": {"type": "integer", "index": False},
@@ -97,6 +99,7 @@ _FILTERS: dict[str, tuple[str, str | None]] = {
     "id_number": ("id_numbers", None),
     "date_from": ("issue_date", "gte"),
     "date_to": ("issue_date", "lte"),
+    "signature": ("signature", None),
 }
 
 
@@ -206,6 +209,7 @@ class ElasticsearchIndex:
         client = self._connect()
         with self._lock, self._errors(f"set up alias {self.alias}"):
             if client.indices.exists_alias(name=self.alias):
+                self._add_missing_fields()
                 self._ready_done = True
                 return
             if client.indices.exists(index=self.alias):
@@ -226,6 +230,23 @@ class ElasticsearchIndex:
                 if not client.indices.exists_alias(name=self.alias):
                     raise
             self._ready_done = True
+
+    def _add_missing_fields(self) -> None:
+        """Map the fields an index made by an older sohoa lacks (its ``strict``
+        mapping would refuse documents that have them). Its records have no
+        value there until ``sohoa reindex``."""
+        client = self._connect()
+        for index, current in client.indices.get_mapping(index=self.alias).body.items():
+            known = current["mappings"].get("properties", {})
+            missing = {k: v for k, v in MAPPING["properties"].items() if k not in known}
+            if missing:
+                client.indices.put_mapping(index=index, properties=missing)
+                log.warning(
+                    "Added %s to %s: run `sohoa reindex` to fill them for the records "
+                    "indexed before",
+                    ", ".join(missing),
+                    index,
+                )
 
     def _create_index(self) -> str:
         client = self._connect()
@@ -374,6 +395,7 @@ class ElasticsearchIndex:
                     "document_type": {"terms": {"field": "document_type", "size": FACET_SIZE}},
                     "unit": {"terms": {"field": "unit", "size": FACET_SIZE}},
                     "year": {"terms": {"field": "issue_year", "size": FACET_SIZE}},
+                    "signature": {"terms": {"field": "signature", "size": FACET_SIZE}},
                 },
             ).body
         aggs = response["aggregations"]
@@ -384,6 +406,7 @@ class ElasticsearchIndex:
                 document_type=_buckets(aggs["document_type"]),
                 unit=_buckets(aggs["unit"]),
                 year=_buckets(aggs["year"]),
+                signature=_buckets(aggs["signature"]),
             ),
         )
 

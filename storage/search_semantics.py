@@ -22,7 +22,8 @@ contract suite in ``tests/contract`` checks them on each backend):
   BM25, ties broken by record_id; the order among different scores is
   backend-specific, the set of hits is not. With ``sort="date"`` the same
   hits come newest issue_date first (undated last), then by record_id.
-* Filters apply to records: document_type, unit and dossier_code exact,
+* Filters apply to records: document_type, unit, dossier_code and signature
+  (``Record.signature_verdict``: valid, invalid or unsigned) exact,
   id_number equal to any of ``Record.id_numbers()``, date_from/date_to
   inclusive on issue_date (a record without a date never passes a date
   filter). Empty filter values mean "no filter".
@@ -31,8 +32,11 @@ contract suite in ``tests/contract`` checks them on each backend):
   then by record_id; such hits have score 0, ``page`` = ``preview_page`` and a
   snippet of that page's leading text.
 * ``total`` counts matching records; facets count matching records per
-  document_type, per non-empty unit and per issue year (records without a
-  date are not counted in ``year``). limit/offset page through the hits only.
+  document_type, per non-empty unit, per issue year (records without a
+  date are not counted in ``year``) and per signature verdict (records
+  indexed before verdicts were, whose verdict is unknown, are not counted
+  there and pass no signature filter until ``sohoa reindex``). limit/offset
+  page through the hits only.
 """
 
 from __future__ import annotations
@@ -44,7 +48,15 @@ from datetime import date
 from sohoa.core.text import search_tokens, token_text
 from sohoa.models import Record, SearchQuery
 
-FILTER_NAMES = ("document_type", "unit", "dossier_code", "id_number", "date_from", "date_to")
+FILTER_NAMES = (
+    "document_type",
+    "unit",
+    "dossier_code",
+    "id_number",
+    "date_from",
+    "date_to",
+    "signature",
+)
 
 # Straight and typographic double quotes delimit phrases.
 _PHRASE = re.compile(r"[\"“”]([^\"“”]*)[\"“”]")
@@ -66,6 +78,7 @@ class IndexFields:
     page_count: int
     preview_page: int
     id_numbers: tuple[str, ...]
+    signature: str  # Record.signature_verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +118,7 @@ def index_fields(record: Record) -> IndexFields:
         page_count=record.page_count,
         preview_page=preview_page(record),
         id_numbers=tuple(record.id_numbers()),
+        signature=record.signature_verdict.value,
     )
 
 

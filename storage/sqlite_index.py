@@ -48,7 +48,7 @@ from sohoa.storage.protocols import BulkResult
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_SECONDS = 30.0
 WRITE_CHUNK = 200  # records per write transaction
 ID_PAGE = 1000  # record ids fetched per query by record_ids()
@@ -67,6 +67,7 @@ _FILTER_SQL = {
     "id_number": "r.rid IN (SELECT rid FROM id_numbers WHERE id_number = :id_number)",
     "date_from": "r.issue_date >= :date_from",
     "date_to": "r.issue_date <= :date_to",
+    "signature": "r.signature = :signature",
 }
 
 # What a hit shows.
@@ -83,6 +84,7 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS records_by_year ON records (issue_year)",
     "CREATE INDEX IF NOT EXISTS records_by_dossier ON records (dossier_code)",
     "CREATE INDEX IF NOT EXISTS records_by_date ON records (issue_date DESC, record_id)",
+    "CREATE INDEX IF NOT EXISTS records_by_signature ON records (signature)",
 )
 
 
@@ -113,7 +115,8 @@ class _Tables:
                 issue_date TEXT,
                 issue_year TEXT,
                 page_count INTEGER NOT NULL,
-                preview_page INTEGER NOT NULL)""",
+                preview_page INTEGER NOT NULL,
+                signature TEXT)""",
             f"""CREATE TABLE IF NOT EXISTS {self.pages} (
                 page_id INTEGER PRIMARY KEY,
                 text TEXT NOT NULL)""",
@@ -241,6 +244,8 @@ class SqliteSearchIndex:
             if version == 1:
                 with self._rebuild_lock():  # one process upgrades, the others wait
                     self._upgrade_from_version_1()
+            elif version == 2:
+                self._upgrade_from_version_2()
             with self._transaction(write=True) as tx:
                 for sql in [*LIVE.create_sql(), *_INDEXES]:
                     tx.execute(sql)
@@ -265,6 +270,20 @@ class SqliteSearchIndex:
                 return
         log.info("Upgrading the search index %s to schema version %d", self.path, SCHEMA_VERSION)
         self._rebuild_holding_lock(self._version_1_records())
+
+    def _upgrade_from_version_2(self) -> None:
+        """Version 2 had no signature verdicts: add the column, empty (unknown)
+        for the records already indexed until ``sohoa reindex`` fills it."""
+        with self._transaction(write=True) as tx:
+            if tx.execute("PRAGMA user_version").fetchone()[0] != 2:
+                return  # another process has upgraded it
+            tx.execute("ALTER TABLE records ADD COLUMN signature TEXT")
+            tx.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        log.warning(
+            "The search index %s now keeps signature verdicts: run `sohoa reindex` so that "
+            "records indexed before can be filtered by signature",
+            self.path,
+        )
 
     def _version_1_records(self) -> Iterator[Record]:
         last = ""
@@ -412,7 +431,7 @@ class SqliteSearchIndex:
                 matched = _MATCHED_SQL.format(where=where)
                 counts = tx.execute(_facets_sql(matched), params)
             facets: dict[str, dict[str, int]] = {
-                name: {} for name in ("total", "document_type", "unit", "year")
+                name: {} for name in ("total", "document_type", "unit", "year", "signature")
             }
             for facet, value, n in counts:
                 facets[facet][value] = n
@@ -469,7 +488,9 @@ def _facet_counts(table: str) -> str:
             GROUP BY document_type
         UNION ALL SELECT 'unit', unit, COUNT(*) FROM {table} WHERE unit != '' GROUP BY unit
         UNION ALL SELECT 'year', issue_year, COUNT(*) FROM {table}
-            WHERE issue_year IS NOT NULL GROUP BY issue_year"""
+            WHERE issue_year IS NOT NULL GROUP BY issue_year
+        UNION ALL SELECT 'signature', signature, COUNT(*) FROM {table}
+            WHERE signature IS NOT NULL GROUP BY signature"""
 
 
 def _facets_sql(matched: str) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from sohoa.app import corrections, lookup, reuse, review
 from sohoa.app.accounts import Principal
-from sohoa.models import Record, SearchFacets
+from sohoa.models import Record, SearchFacets, SignatureVerdict
 from sohoa.storage.schema.accounts import AuditAction
 from sohoa.web.security import database, log, record_reader
 
@@ -50,6 +50,7 @@ class SearchOut(BaseModel):
 
 # A form's empty date input sends "date_from=": no date, not an error.
 OptionalDate = Annotated[date | None, BeforeValidator(lambda value: value or None)]
+OptionalVerdict = Annotated[SignatureVerdict | None, BeforeValidator(lambda value: value or None)]
 
 
 def clerk_query(
@@ -58,6 +59,7 @@ def clerk_query(
     unit: str = "",
     date_from: OptionalDate = None,
     date_to: OptionalDate = None,
+    signature: OptionalVerdict = None,
     sort: Literal["relevance", "date"] = "relevance",
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -68,6 +70,7 @@ def clerk_query(
         unit=unit,
         date_from=date_from,
         date_to=date_to,
+        signature=signature,
         sort=sort,
         limit=per_page,
         offset=(page - 1) * per_page,
@@ -85,6 +88,7 @@ def run_search(
             ("unit", wanted.unit),
             ("from", wanted.date_from),
             ("to", wanted.date_to),
+            ("signature", wanted.signature),
         )
         if value
     )

@@ -4,6 +4,7 @@ shown by `sohoa show`, and the signed file is stored byte for byte."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from sohoa.pipeline.signatures import check_signatures, load_trust_roots
 from sohoa.pipeline.signatures import sign_pdf as sign_pdf_as_office
 from tests.helpers.archival import generated_page
 from tests.helpers.cli import run_cli
+from tests.helpers.records import load
 from tests.helpers.signing import (
     SIGNER_NAME,
     SigningPki,
@@ -118,6 +120,19 @@ def test_signed_pdf_digitized_keeps_its_bytes_and_shows_its_signature(
     assert f"signature      signed.pdf: VALID, signed by Common Name: {SIGNER_NAME}" in shown.stdout
     shown = run_cli("show", tampered_record.record_id, env=env).stdout
     assert "signature      tampered.pdf: INVALID (signed content changed" in shown
+    index = backends.search_index()
+    index.setup()
+    load(index, record, tampered_record)
+    assert searched_ids(env, "--signature", "valid") == [record.record_id]
+    assert searched_ids(env, "--signature", "invalid") == [tampered_record.record_id]
+    assert searched_ids(env, "--signature", "unsigned") == []
+
+
+def searched_ids(env: dict[str, str], *options: str) -> list[str]:
+    """The record ids `sohoa search --json *options` finds."""
+    found = run_cli("search", "--json", *options, env=env)
+    assert found.returncode == 0, found.stderr[-2000:]
+    return [hit["record_id"] for hit in json.loads(found.stdout)["hits"]]
 
 
 def test_searchable_pdf_signed_by_the_office_verifies_and_stays_pdfa(

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from sohoa.core.text import snippet, token_text
-from sohoa.models import DocumentType, Record, SearchQuery, SearchResults
+from sohoa.models import DocumentType, Record, SearchQuery, SearchResults, SignatureVerdict
 from sohoa.storage.protocols import SearchIndex
 from sohoa.storage.search_semantics import MAX_QUERY_TOKENS, QueryTerms, parse_query
 from tests.helpers.backends import INDEX_BACKENDS, fresh_index
-from tests.helpers.records import load, make_record
+from tests.helpers.records import load, make_record, signature
 
 ANH = make_record(
     "anh",
@@ -31,6 +31,7 @@ ANH = make_record(
     dossier_code="HS-2024-001",
     issue_date=date(2024, 3, 15),
     citizen_ids=["001085012345"],
+    signatures=[signature(ok=True)],
 )
 BINH = make_record(
     "binh",
@@ -44,6 +45,7 @@ BINH = make_record(
     issue_date=date(2023, 11, 2),
     citizen_ids=["079190000123"],
     tax_codes=["0101234567"],
+    signatures=[signature(ok=True), signature(ok=False)],  # one bad signature is enough
 )
 CUONG = make_record(
     "cuong",
@@ -247,6 +249,10 @@ def test_hit_fields_and_accented_snippet(corpus: SearchIndex) -> None:
         ({"date_from": date(2023, 11, 2), "date_to": date(2023, 11, 2)}, (BINH,)),
         ({"date_from": date(2024, 3, 16)}, ()),
         ({"date_from": date(2022, 1, 1), "date_to": date(2022, 12, 31)}, (CUONG,)),
+        ({"signature": SignatureVerdict.VALID}, (ANH,)),
+        ({"signature": SignatureVerdict.INVALID}, (BINH,)),
+        ({"signature": SignatureVerdict.UNSIGNED}, (CUONG, UNDATED)),
+        ({"signature": SignatureVerdict.UNSIGNED, "date_from": date(2022, 1, 1)}, (CUONG,)),
         ({"unit": "", "dossier_code": ""}, CORPUS),  # empty means no filter
         ({"unit": "' OR 1=1 --"}, ()),
     ],
@@ -265,6 +271,7 @@ def test_filters_combine_with_text(corpus: SearchIndex) -> None:
     assert found(corpus, "duong", unit="Phường Láng Hạ") == {BINH.record_id}
     assert found(corpus, "duong", document_type=DocumentType.DECISION.value) == {ANH.record_id}
     assert found(corpus, "nguyen", id_number="0109876543") == set()
+    assert found(corpus, "nguyen", signature=SignatureVerdict.UNSIGNED) == {UNDATED.record_id}
 
 
 def test_listing_without_text_is_newest_first(corpus: SearchIndex) -> None:
@@ -331,6 +338,7 @@ def test_facets_count_matching_records(corpus: SearchIndex) -> None:
         "Phòng Đăng ký kinh doanh": 1,
     }
     assert everything.year == {"2024": 1, "2023": 1, "2022": 1}  # undated not counted
+    assert everything.signature == {"valid": 1, "invalid": 1, "unsigned": 2}
 
     filtered = search(corpus, "nguyen", date_from=date(2023, 1, 1)).facets
     assert filtered.document_type == {
@@ -339,10 +347,12 @@ def test_facets_count_matching_records(corpus: SearchIndex) -> None:
     }
     assert filtered.unit == {"UBND Quận Hoàn Kiếm": 1, "Phường Láng Hạ": 1}
     assert filtered.year == {"2024": 1, "2023": 1}
+    assert filtered.signature == {"valid": 1, "invalid": 1}
 
     nothing = search(corpus, "xyzzy")
     assert (nothing.total, nothing.hits) == (0, ())
     assert nothing.facets.document_type == nothing.facets.unit == nothing.facets.year == {}
+    assert nothing.facets.signature == {}
 
 
 def test_facets_count_records_not_pages(search_index: SearchIndex) -> None:
@@ -371,6 +381,7 @@ def test_indexing_again_replaces_the_record(search_index: SearchIndex) -> None:
     assert found(search_index, "hieu luc") == set()
     assert found(search_index, "nguyen van anh") == set()
     assert found(search_index, id_number="001085012345") == set()
+    assert found(search_index, signature=SignatureVerdict.VALID) == set()  # ANH was signed
     [hit] = search(search_index, "pham thi hoa").hits
     assert (hit.record_id, hit.page, hit.page_count) == (ANH.record_id, 1, 1)
     assert (hit.document_type, hit.unit, hit.issue_date) == (

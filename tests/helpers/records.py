@@ -6,7 +6,14 @@ import hashlib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from sohoa.models import DocumentType, FieldValue, OriginalFile, PageRecord, Record
+from sohoa.models import (
+    DocumentType,
+    FieldValue,
+    OriginalFile,
+    PageRecord,
+    Record,
+    SignatureInfo,
+)
 from sohoa.storage.protocols import SearchIndex
 
 
@@ -20,9 +27,11 @@ def make_record(
     issue_date: date | None = None,
     citizen_ids: Sequence[str] = (),
     tax_codes: Sequence[str] = (),
+    signatures: Sequence[SignatureInfo] = (),
 ) -> Record:
     """A record named ``name`` (its id is the name's SHA-256) whose pages
-    hold ``pages`` as OCR text, numbered from 1."""
+    hold ``pages`` as OCR text, numbered from 1, and whose one original
+    carries ``signatures``."""
     record_id = hashlib.sha256(name.encode()).hexdigest()
     fields = {
         field: tuple(FieldValue(value=v, page=1, confidence=0.9) for v in values)
@@ -36,6 +45,7 @@ def make_record(
         media_type="application/pdf",
         key=f"originals/{record_id[:2]}/{record_id}.pdf",
         page_count=len(pages),
+        signatures=tuple(signatures),
     )
     return Record(
         record_id=record_id,
@@ -71,3 +81,16 @@ def load(index: SearchIndex, *records: Record) -> SearchIndex:
     assert result.indexed == len(records)
     index.refresh()
     return index
+
+
+def signature(*, ok: bool) -> SignatureInfo:
+    """A checked signature: verified, or one whose signed bytes were changed."""
+    return SignatureInfo(
+        field="Signature1",
+        signer="Common Name: Sở Nội vụ",
+        signing_time=datetime(2024, 3, 15, 9, 0, tzinfo=UTC),
+        intact=ok,
+        valid=ok,
+        trusted=True,
+        whole_file=True,
+    )

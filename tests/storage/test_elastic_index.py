@@ -22,10 +22,19 @@ from elasticsearch import Elasticsearch
 
 from sohoa.core.errors import IndexUnavailable, StorageError
 from sohoa.core.settings import Settings, load_settings
-from sohoa.models import DocumentType, FieldValue, PageRecord, Record, SearchQuery, SearchResults
+from sohoa.models import (
+    DocumentType,
+    FieldValue,
+    PageRecord,
+    Record,
+    SearchQuery,
+    SearchResults,
+    SignatureVerdict,
+)
 from sohoa.storage import elastic_index
 from sohoa.storage.elastic_index import ElasticsearchIndex
 from sohoa.storage.sqlite_index import SqliteSearchIndex
+from tests.helpers import records as contract_records
 
 
 def make_record(name: str, pages: list[str], **fields: object) -> Record:
@@ -134,6 +143,46 @@ def test_writes_never_create_an_index_by_themselves(
     assert result.indexed == 0
     assert list(result.errors) == [make_record("a", []).record_id]
     assert not es.indices.exists(index=settings.es_index_alias)
+
+
+@pytest.mark.live
+def test_setup_maps_the_fields_an_older_index_lacks(
+    settings: Settings, es: Elasticsearch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An index made before signature verdicts has a strict mapping without
+    them: setup adds the field, records indexed before have no verdict until
+    they are indexed again."""
+    alias = settings.es_index_alias
+    older = dict(elastic_index.MAPPING)
+    older["properties"] = {k: v for k, v in older["properties"].items() if k != "signature"}
+    es.indices.create(index=f"{alias}-v1", settings=elastic_index.INDEX_SETTINGS, mappings=older)
+    es.indices.put_alias(index=f"{alias}-v1", name=alias, is_write_index=True)
+    before = make_record("before", ["Quyết định"])
+    es.index(index=alias, id=before.record_id, document=_without_signature(before), refresh=True)
+
+    index = ElasticsearchIndex(settings)
+    index.setup()
+    signed = contract_records.make_record(
+        "signed", ["Quyết định đã ký"], signatures=[contract_records.signature(ok=True)]
+    )
+    result = index.index_records([signed])
+    index.refresh()
+
+    assert result.errors == {}
+    assert "sohoa reindex" in caplog.text
+    mapping = es.indices.get_mapping(index=alias).body[f"{alias}-v1"]["mappings"]
+    assert mapping["properties"]["signature"] == {"type": "keyword"}
+    assert index.count() == 2
+    valid = index.search(SearchQuery(signature=SignatureVerdict.VALID))
+    assert [h.record_id for h in valid.hits] == [signed.record_id]
+    assert index.search(SearchQuery()).facets.signature == {"valid": 1}  # "before" unknown
+    index.close()
+
+
+def _without_signature(record: Record) -> dict[str, object]:
+    document = elastic_index.record_document(record)
+    del document["signature"]
+    return document
 
 
 @pytest.mark.live

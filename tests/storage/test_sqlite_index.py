@@ -19,11 +19,11 @@ import pytest
 
 from sohoa.core.errors import ConfigurationError, IndexUnavailable
 from sohoa.core.settings import load_settings
-from sohoa.models import Record, SearchQuery
+from sohoa.models import Record, SearchQuery, SignatureVerdict
 from sohoa.storage.elastic_index import ElasticsearchIndex
 from sohoa.storage.factory import open_search_index
 from sohoa.storage.sqlite_index import SCHEMA_VERSION, SqliteSearchIndex
-from tests.helpers.records import make_record
+from tests.helpers.records import make_record, signature
 
 RECORDS = [
     make_record(f"record-{n}", [f"Trang một của hồ sơ số {n}", f"Đường số {n}, phường Láng"])
@@ -53,7 +53,7 @@ def table_counts(path: Path) -> dict[str, int]:
 def test_setup_creates_the_file_in_wal_mode(index: SqliteSearchIndex) -> None:
     with closing(sqlite3.connect(index.path)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert table_counts(index.path) == {
         "records": 0,
         "pages": 0,
@@ -287,6 +287,33 @@ def test_a_version_1_file_is_upgraded_from_its_stored_records(tmp_path: Path) ->
         columns = [row[1] for row in conn.execute("PRAGMA table_info(records)")]
         assert "record_json" not in columns
     index.close()
+
+
+def test_a_version_2_file_gains_signature_verdicts_filled_by_reindexing(
+    index: SqliteSearchIndex, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Version 2 had no signature column: setup adds it, empty, so records
+    indexed before pass no signature filter until they are indexed again."""
+    signed = make_record("signed", ["Quyết định đã ký số"], signatures=[signature(ok=True)])
+    index.index_records([signed, *RECORDS[:2]])
+    index.close()
+    with closing(sqlite3.connect(index.path)) as conn:  # as version 2 wrote it
+        conn.executescript(
+            "DROP INDEX records_by_signature; ALTER TABLE records DROP COLUMN signature;"
+            "PRAGMA user_version = 2;"
+        )
+
+    index.setup()
+
+    assert "sohoa reindex" in caplog.text
+    with closing(sqlite3.connect(index.path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert index.count() == 3
+    assert index.search(SearchQuery(text="ky so")).hits[0].record_id == signed.record_id
+    unknown = index.search(SearchQuery(signature=SignatureVerdict.VALID))
+    assert (unknown.total, unknown.facets.signature) == (0, {})
+    index.index_records([signed, *RECORDS[:2]])  # what `sohoa reindex` does
+    assert index.search(SearchQuery()).facets.signature == {"valid": 1, "unsigned": 2}
 
 
 def test_page_row_ids_name_their_record(index: SqliteSearchIndex) -> None:

@@ -21,7 +21,7 @@ from sohoa.storage.database import forget_engines, session_scope
 from sohoa.storage.schema.accounts import Role
 from sohoa.web.app import create_app
 from tests.helpers.databases import fresh_postgresql_database
-from tests.helpers.records import make_record
+from tests.helpers.records import make_record, signature
 from tests.helpers.web import PASSWORD, Account, store_record
 
 UNIT_A = "UBND Phường Láng Hạ"
@@ -60,6 +60,7 @@ def _records() -> list[tuple[Record, dict[str, str]]]:
         dossier_code="HS-2024-001",
         issue_date=date(2024, 3, 15),
         citizen_ids=["001085012345"],
+        signatures=[signature(ok=True)],
     )
     other_anh = make_record(
         "web-anh-mentioned",
@@ -74,6 +75,7 @@ def _records() -> list[tuple[Record, dict[str, str]]]:
         unit=UNIT_B,
         dossier_code="HS-2023-777",
         issue_date=date(2023, 11, 2),
+        signatures=[signature(ok=False)],
     ).model_copy(
         update={
             "needs_review": True,

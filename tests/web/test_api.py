@@ -164,6 +164,24 @@ def test_search_without_diacritics_exact_lookups_first_facets_and_sort(
     assert len({p["hits"][0]["record_id"] for p in paged}) == 3
 
 
+def test_search_filters_and_counts_signature_verdicts(site: Site, api: Api) -> None:
+    clerk = api("clerk_all")
+    found = clerk.get("/api/search", params={"q": "nguyen van anh"}).json()
+    assert found["facets"]["signature"] == {"valid": 1, "invalid": 1, "unsigned": 1}
+    for verdict, record in (("valid", site.anh), ("invalid", site.binh)):
+        filtered = clerk.get("/api/search", params={"q": "nguyen", "signature": verdict}).json()
+        assert [h["record_id"] for h in filtered["hits"]] == [record.record_id]
+    assert clerk.get("/api/search", params={"signature": ""}).json()["total"] == 5  # a form's "all"
+    assert clerk.get("/api/search", params={"signature": "forged"}).status_code == 422
+
+    browser = TestClient(site.app)
+    assert login(browser, "clerk_all") == 303
+    page = browser.get("/", params={"q": "nguyen van anh", "signature": "invalid"}).text
+    assert site.binh.record_id in page and site.anh.record_id not in page
+    facet = page.split('id="signature-facet"', 1)[1].split("</ul>", 1)[0]
+    assert "Không hợp lệ" in facet and 'name="signature" value="invalid"' in page
+
+
 def test_record_files_are_streamed_after_the_check(site: Site, api: Api) -> None:
     clerk = api("clerk_a")
     detail = clerk.get(f"/api/records/{site.anh.record_id}").json()
