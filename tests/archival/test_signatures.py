@@ -5,6 +5,8 @@ shown by `sohoa show`, and the signed file is stored byte for byte."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -135,22 +137,57 @@ def searched_ids(env: dict[str, str], *options: str) -> list[str]:
     return [hit["record_id"] for hit in json.loads(found.stdout)["hits"]]
 
 
+def office_signed_searchable_pdf(folder: Path, signing: SigningOptions) -> Path:
+    """A searchable PDF made as a dossier is digitized, signed as ``signing`` says."""
+    source = inspect_file(scanned_pdf(folder / "hs.pdf"), LIMITS)
+    dossier = CheckedDossier(DossierSpec("hs", (source.path,)), [source])
+    outputs = finish_dossier(
+        dossier, [generated_page(folder, "L")], ["hs.pdf"], folder, load_rules(), 60, signing
+    )
+    return outputs.searchable_pdf
+
+
 def test_searchable_pdf_signed_by_the_office_verifies_and_stays_pdfa(
     tmp_path: Path, pki: SigningPki
 ) -> None:
     p12 = office_pkcs12(pki, tmp_path / "office.p12", pin="2468")
-    source = inspect_file(scanned_pdf(tmp_path / "hs.pdf"), LIMITS)
-    dossier = CheckedDossier(DossierSpec("hs", (source.path,)), [source])
-    signing = SigningOptions(pkcs12=p12, pin="2468")
 
-    outputs = finish_dossier(
-        dossier, [generated_page(tmp_path, "L")], ["hs.pdf"], tmp_path, load_rules(), 60, signing
-    )
+    pdf = office_signed_searchable_pdf(tmp_path, SigningOptions(pkcs12=p12, pin="2468"))
 
-    [check] = check_signatures(outputs.searchable_pdf, load_trust_roots(pki.root_cert))
+    [check] = check_signatures(pdf, load_trust_roots(pki.root_cert))
     assert check.ok and check.whole_file and check.field == "sohoa"
     assert SIGNER_NAME in check.signer
-    pdf = outputs.searchable_pdf
     assert pdfa_failures([pdf]) == {str(pdf): []}
     with pytest.raises(ConfigurationError, match="Cannot open the signing certificate"):
         sign_pdf_as_office(pdf, p12, "wrong pin")
+
+
+def pyhanko_validate(pdf: Path, trust: Path) -> subprocess.CompletedProcess[str]:
+    """``pyhanko sign validate`` (pyhanko-cli, no sohoa code) trusting only ``trust``."""
+    command = [str(Path(sys.executable).with_name("pyhanko")), "sign", "validate"]
+    options = ["--trust", str(trust), "--trust-replace", "--pretty-print", str(pdf)]
+    return subprocess.run(command + options, capture_output=True, text=True, timeout=120)
+
+
+def test_pyhanko_cli_validates_the_office_signature_without_sohoa(
+    tmp_path: Path, pki: SigningPki
+) -> None:
+    p12 = office_pkcs12(pki, tmp_path / "office.p12", pin="2468")
+    pdf = office_signed_searchable_pdf(tmp_path, SigningOptions(pkcs12=p12, pin="2468"))
+
+    valid = pyhanko_validate(pdf, pki.root_cert)
+    broken = pyhanko_validate(tampered(pdf, tmp_path / "tampered.pdf"), pki.root_cert)
+    stranger = pyhanko_validate(pdf, make_test_pki(tmp_path / "other-ca").root_cert)
+
+    assert valid.returncode == 0, valid.stdout + valid.stderr
+    assert "Field 1: sohoa" in valid.stdout
+    assert f"Common Name: {SIGNER_NAME}" in valid.stdout
+    assert "The signer's certificate is trusted." in valid.stdout
+    assert "The signature is cryptographically sound." in valid.stdout
+    assert "The signature covers the entire file." in valid.stdout
+    assert "The signature is judged VALID." in valid.stdout
+    assert broken.returncode == 1
+    assert "The signature is cryptographically unsound." in broken.stdout
+    assert "The signature is judged INVALID." in broken.stdout
+    assert stranger.returncode == 1
+    assert "The signer's certificate is untrusted." in stranger.stdout
