@@ -32,8 +32,10 @@ from sohoa.pipeline.pages import PageOptions, ProcessedPage
 from sohoa.pipeline.pdfa import ArchivalMetadata
 from sohoa.pipeline.preflight import IntakeLimits, SourceFile, inspect_file
 from sohoa.pipeline.signatures import (
+    LongTermSigning,
     SignatureCheck,
     check_signatures,
+    load_crls,
     load_trust_roots,
     sign_pdf,
 )
@@ -264,17 +266,31 @@ def check_dossier(
 class SigningOptions:
     """Signatures: those in received PDFs are checked against ``trust_store``;
     the searchable PDF is signed with the PKCS#12 file ``pkcs12`` (its ``pin``)
-    when one is set."""
+    when one is set, PAdES B-LT when a timestamp authority ``tsa_url`` is set
+    (its validation info gathered with ``trust_store`` and the CRLs in ``crls``)."""
 
     trust_store: Path | None = None
     pkcs12: Path | None = None
     pin: str = field(default="", repr=False)
+    tsa_url: str = ""
+    crls: Path | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SigningOptions:
         return cls(
-            settings.trust_store, settings.signing_pkcs12, settings.signing_pin.get_secret_value()
+            settings.trust_store,
+            settings.signing_pkcs12,
+            settings.signing_pin.get_secret_value(),
+            settings.signing_tsa_url,
+            settings.signing_crls,
         )
+
+    def long_term(self) -> LongTermSigning | None:
+        """What B-LT signing needs; None for baseline B (no timestamp authority)."""
+        if not self.tsa_url:
+            return None
+        roots = tuple(load_trust_roots(self.trust_store))
+        return LongTermSigning(self.tsa_url, roots, tuple(load_crls(self.crls)))
 
 
 NO_SIGNING = SigningOptions()
@@ -301,7 +317,7 @@ def finish_dossier(
         pages, record_dir / dossier_steps.SEARCHABLE_PDF, archival
     )
     if signing.pkcs12 is not None:
-        sign_pdf(searchable_pdf, signing.pkcs12, signing.pin)
+        sign_pdf(searchable_pdf, signing.pkcs12, signing.pin, signing.long_term())
     return DossierOutputs(
         sources=dossier.sources,
         pages=pages,

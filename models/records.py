@@ -71,7 +71,8 @@ class SignatureInfo(Frozen):
 
     ``intact``: the signed bytes are unchanged; ``valid``: intact and
     cryptographically sound; ``trusted``: the signer's certificate chains to the
-    configured trust store; ``whole_file``: it covers the file as received.
+    configured trust store; ``whole_file``: it covers the file as received (later
+    additions of validation data only, as in a PAdES B-LT file, do not count).
     """
 
     field: str

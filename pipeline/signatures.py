@@ -8,9 +8,10 @@ file or a folder of them). Nothing is fetched from the network: revocation is
 not checked (soft-fail). The file is only read, never changed.
 
 ``sign_pdf`` signs with the office's certificate and key from a PKCS#12 file
-(``SOHOA_SIGNING_PKCS12``, its PIN in ``SOHOA_SIGNING_PIN``), PAdES baseline B
-(an invisible signature, added as an incremental update so the PDF/A stays
-PDF/A), verifiable by any reader that checks signatures.
+(``SOHOA_SIGNING_PKCS12``, its PIN in ``SOHOA_SIGNING_PIN``): an invisible
+signature, added as an incremental update so the PDF/A stays PDF/A, verifiable
+by any reader that checks signatures. PAdES baseline B by itself; B-LT with a
+timestamp authority (``SOHOA_SIGNING_TSA_URL``, see ``LongTermSigning``).
 """
 
 from __future__ import annotations
@@ -23,17 +24,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from asn1crypto import x509
+from asn1crypto import crl, pem, x509
 from pyhanko.keys import load_certs_from_pemder
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from sohoa.core.errors import ConfigurationError
+from sohoa.core.errors import ConfigurationError, SigningServiceUnavailable
 
 if TYPE_CHECKING:  # pyhanko.sign takes ~0.4 s to import: only where a PDF is signed
+    from pyhanko.sign.signers import SimpleSigner
     from pyhanko.sign.validation.status import PdfSignatureStatus
+    from pyhanko_certvalidator import ValidationContext
 
 _CERTIFICATE_SUFFIXES = (".pem", ".crt", ".cer", ".der")
+_CRL_SUFFIXES = (".crl", ".pem", ".der")
+TSA_TIMEOUT_SECONDS = 30
 SIGNATURE_FIELD = "sohoa"
 _T = TypeVar("_T")
 
@@ -44,7 +49,8 @@ class SignatureCheck:
 
     ``intact``: the bytes it signs are unchanged; ``valid``: intact and its
     cryptography sound; ``trusted``: the signer's certificate chains to a trust
-    anchor; ``whole_file``: it covers the file as received (no later changes).
+    anchor; ``whole_file``: it covers the file as received (no later changes
+    but validation data: a DSS, document timestamps).
     """
 
     field: str
@@ -61,6 +67,21 @@ class SignatureCheck:
         return self.intact and self.valid and self.trusted
 
 
+@dataclass(frozen=True, slots=True)
+class LongTermSigning:
+    """What makes the office's signature PAdES B-LT: a signature timestamp from
+    the RFC 3161 timestamp authority at ``tsa_url`` (B-T), then the certificates
+    and revocation information of the signer's and the authority's chains
+    embedded in the PDF's DSS. They are gathered by validating those chains to
+    ``trust_roots`` (with the self-signed certificates in the PKCS#12 file),
+    using ``crls`` given offline and fetching the rest from the addresses the
+    certificates name; a certificate without any is refused."""
+
+    tsa_url: str
+    trust_roots: tuple[x509.Certificate, ...] = ()
+    crls: tuple[crl.CertificateList, ...] = ()
+
+
 def load_trust_roots(trust_store: Path | None) -> list[x509.Certificate]:
     """The trust anchors in ``trust_store`` (a certificate file, or a folder of
     them); none when it is not set.
@@ -70,16 +91,42 @@ def load_trust_roots(trust_store: Path | None) -> list[x509.Certificate]:
     """
     if trust_store is None:
         return []
-    if trust_store.is_dir():
-        files = sorted(p for p in trust_store.iterdir() if p.suffix in _CERTIFICATE_SUFFIXES)
-    elif trust_store.is_file():
-        files = [trust_store]
-    else:
-        raise ConfigurationError(f"The trust store {trust_store} does not exist")
+    files = _files(trust_store, _CERTIFICATE_SUFFIXES, "trust store")
     roots = list(load_certs_from_pemder([str(path) for path in files]))  # type: ignore[no-untyped-call]
     if not roots:
         raise ConfigurationError(f"The trust store {trust_store} holds no certificate")
     return roots
+
+
+def load_crls(source: Path | None) -> list[crl.CertificateList]:
+    """The certificate revocation lists in ``source`` (PEM or DER, a file or a
+    folder of them); none when it is not set.
+
+    Raises:
+        ConfigurationError: the path does not exist, or a file is not a CRL.
+    """
+    if source is None:
+        return []
+    lists = []
+    for path in _files(source, _CRL_SUFFIXES, "CRL source"):
+        data = path.read_bytes()
+        blocks = (
+            [der for _, _, der in pem.unarmor(data, multiple=True)] if pem.detect(data) else [data]
+        )
+        try:
+            lists += [crl.CertificateList.load(der) for der in blocks]
+        except (ValueError, TypeError, IndexError) as exc:
+            raise ConfigurationError(f"{path} is not a certificate revocation list: {exc}") from exc
+    return lists
+
+
+def _files(source: Path, suffixes: tuple[str, ...], what: str) -> list[Path]:
+    """``source`` itself, or the files in the folder ``source`` with one of ``suffixes``."""
+    if source.is_dir():
+        return sorted(p for p in source.iterdir() if p.suffix in suffixes)
+    if source.is_file():
+        return [source]
+    raise ConfigurationError(f"The {what} {source} does not exist")
 
 
 def check_signatures(
@@ -110,14 +157,19 @@ def check_signatures(
     return tuple(checks)
 
 
-def sign_pdf(pdf: Path, pkcs12: Path, pin: str) -> Path:
-    """Sign ``pdf`` in place (written atomically) with the key and certificate in ``pkcs12``.
+def sign_pdf(pdf: Path, pkcs12: Path, pin: str, long_term: LongTermSigning | None = None) -> Path:
+    """Sign ``pdf`` in place (written atomically) with the key and certificate in
+    ``pkcs12``: PAdES B-LT with ``long_term``, else baseline B.
 
     Raises:
-        ConfigurationError: the PKCS#12 file is missing, or the PIN does not open it.
+        ConfigurationError: the PKCS#12 file is missing, the PIN does not open
+            it, or (B-LT) a chain cannot be validated or lacks revocation information.
+        SigningServiceUnavailable: the timestamp authority did not answer.
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
+    from pyhanko.sign.general import SigningError
+    from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
 
     if not pkcs12.is_file():
         raise ConfigurationError(f"The signing certificate {pkcs12} does not exist")
@@ -127,21 +179,58 @@ def sign_pdf(pdf: Path, pkcs12: Path, pin: str) -> Path:
         )
     except ValueError as exc:
         raise ConfigurationError(f"Cannot open the signing certificate {pkcs12}: {exc}") from exc
+    context = _validation_context(signer, long_term) if long_term else None
+    metadata = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        embed_validation_info=context is not None,
+        validation_context=context,
+    )
+    timestamper = None
+    if long_term is not None:
+        timestamper = HTTPTimeStamper(long_term.tsa_url, timeout=TSA_TIMEOUT_SECONDS)
     signed = pdf.with_name(f".{pdf.name}.signed")
     try:
         with pdf.open("rb") as source, signed.open("wb") as out:
             writer = IncrementalPdfFileWriter(source, strict=False)
-            metadata = signers.PdfSignatureMetadata(
-                field_name=SIGNATURE_FIELD, subfilter=fields.SigSeedSubFilter.PADES
+            signing = signers.async_sign_pdf(
+                writer, metadata, signer=signer, timestamper=timestamper, output=out
             )
-            _run(signers.async_sign_pdf(writer, metadata, signer=signer, output=out))
+            _run(signing)
         signed.replace(pdf)
+    except TimestampRequestError as exc:
+        raise SigningServiceUnavailable(
+            f"The timestamp authority {long_term.tsa_url if long_term else ''} did not answer "
+            f"({exc.__cause__ or exc}): check SOHOA_SIGNING_TSA_URL; the file is tried again"
+        ) from exc
+    except SigningError as exc:  # a chain that does not validate, for B-LT
+        raise ConfigurationError(
+            f"The signature cannot be made long-term (B-LT): {exc} ({exc.__cause__}). "
+            "Check that the chain ends in SOHOA_TRUST_STORE and give the CRLs in "
+            "SOHOA_SIGNING_CRLS, or let sohoa reach the CRL and OCSP addresses the "
+            "certificates name"
+        ) from exc
     finally:
         signed.unlink(missing_ok=True)
     return pdf
 
 
+def _validation_context(signer: SimpleSigner, long_term: LongTermSigning) -> ValidationContext:
+    """Where a B-LT signature's validation info is gathered: every certificate
+    of the chains must have its revocation information."""
+    from pyhanko_certvalidator import ValidationContext
+
+    own_roots = [cert for cert in signer.cert_registry if cert.self_signed != "no"]
+    return ValidationContext(
+        trust_roots=[*long_term.trust_roots, *own_roots],
+        crls=list(long_term.crls),
+        allow_fetching=True,
+        revocation_mode="require",
+    )
+
+
 def _check(field: str, status: PdfSignatureStatus) -> SignatureCheck:
+    from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
     return SignatureCheck(
@@ -151,7 +240,8 @@ def _check(field: str, status: PdfSignatureStatus) -> SignatureCheck:
         intact=status.intact,
         valid=status.valid,
         trusted=status.trusted,
-        whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+        or status.modification_level == ModificationLevel.LTA_UPDATES,
         summary=status.summary(),
     )
 

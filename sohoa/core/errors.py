@@ -110,6 +110,11 @@ class ToolTimeout(MachineFault):
     never quarantined for it."""
 
 
+class SigningServiceUnavailable(MachineFault):
+    """The timestamp authority or a revocation server the office's signature
+    needs did not answer: the file stays in the inbox and is tried again."""
+
+
 class PopplerError(ProcessingError):
     """A poppler program failed on a file."""
 

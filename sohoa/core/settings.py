@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     # PIN in the environment (SOHOA_SIGNING_PIN) rather than the config file. Unset: unsigned.
     signing_pkcs12: Path | None = None
     signing_pin: SecretStr = SecretStr("")
+    # An RFC 3161 timestamp authority: with it the signature is PAdES B-LT (timestamped, with
+    # the chains' certificates and revocation information embedded); without it, baseline B.
+    signing_tsa_url: str = ""
+    # CRLs (PEM/DER file or folder) to embed for B-LT, for certificates whose CRL or OCSP
+    # addresses sohoa cannot reach; the others are fetched from those addresses.
+    signing_crls: Path | None = None
 
     @field_validator("data_dir")
     @classmethod

@@ -7,20 +7,31 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
+from pyhanko_certvalidator import ValidationContext
 
 from sohoa.app import backends
 from sohoa.app.archive import archive_dossier
 from sohoa.app.intake import CheckedDossier, SigningOptions, finish_dossier
-from sohoa.core.errors import ConfigurationError
+from sohoa.core.errors import ConfigurationError, SigningServiceUnavailable
 from sohoa.models import Record
 from sohoa.pipeline.inbox import DossierSpec
 from sohoa.pipeline.metadata import load_rules
 from sohoa.pipeline.preflight import IntakeLimits, inspect_file
-from sohoa.pipeline.signatures import check_signatures, load_trust_roots
+from sohoa.pipeline.signatures import (
+    LongTermSigning,
+    check_signatures,
+    load_crls,
+    load_trust_roots,
+)
 from sohoa.pipeline.signatures import sign_pdf as sign_pdf_as_office
 from tests.helpers.archival import generated_page
 from tests.helpers.cli import run_cli
@@ -28,10 +39,12 @@ from tests.helpers.records import load
 from tests.helpers.signing import (
     SIGNER_NAME,
     SigningPki,
+    issue_crl,
     make_test_pki,
     office_pkcs12,
     scanned_pdf,
     sign_pdf,
+    timestamp_authority,
 )
 from tests.helpers.verapdf import pdfa_failures
 
@@ -158,8 +171,63 @@ def test_searchable_pdf_signed_by_the_office_verifies_and_stays_pdfa(
     assert check.ok and check.whole_file and check.field == "sohoa"
     assert SIGNER_NAME in check.signer
     assert pdfa_failures([pdf]) == {str(pdf): []}
+    with pdf.open("rb") as handle:  # baseline B: no timestamp, no validation info
+        reader = PdfFileReader(handle)
+        assert reader.embedded_signatures[0].sig_object.get("/Contents")
+        context = ValidationContext(trust_roots=load_trust_roots(pki.root_cert))
+        status = validate_pdf_signature(reader.embedded_signatures[0], context)
+        assert status.timestamp_validity is None
+        with pytest.raises(NoDSSFoundError):
+            DocumentSecurityStore.read_dss(reader)
     with pytest.raises(ConfigurationError, match="Cannot open the signing certificate"):
         sign_pdf_as_office(pdf, p12, "wrong pin")
+
+
+def test_with_a_timestamp_authority_the_office_signature_is_pades_b_lt(
+    tmp_path: Path, pki: SigningPki
+) -> None:
+    p12 = office_pkcs12(pki, tmp_path / "office.p12", pin="2468")
+    crl_file = issue_crl(pki, tmp_path / "ca.crl")
+    signing = SigningOptions(pki.root_cert, p12, "2468", crls=crl_file)
+
+    with timestamp_authority(pki) as tsa_url:
+        pdf = office_signed_searchable_pdf(tmp_path, replace(signing, tsa_url=tsa_url))
+
+    roots = load_trust_roots(pki.root_cert)
+    with pdf.open("rb") as handle:
+        reader = PdfFileReader(handle)
+        [signature] = reader.embedded_signatures
+        dss = DocumentSecurityStore.read_dss(reader)
+        subjects = " | ".join(cert.subject.human_friendly for cert in dss.load_certs())
+        assert "sohoa test CA" in subjects and "sohoa test TSA" in subjects
+        assert SIGNER_NAME in subjects
+        [embedded_crl] = [ref.get_object().data for ref in dss.crls]
+        assert embedded_crl == load_crls(crl_file)[0].dump()
+        # Long-term: the file alone holds every certificate's revocation information.
+        in_file = {"trust_roots": roots, "allow_fetching": False, "revocation_mode": "require"}
+        status = validate_pdf_signature(signature, dss.as_validation_context(in_file))
+        assert status.bottom_line and status.trusted
+        assert status.timestamp_validity is not None and status.timestamp_validity.trusted
+        assert status.modification_level == ModificationLevel.LTA_UPDATES
+        without_dss = ValidationContext(**in_file, crls=[])
+        assert not validate_pdf_signature(signature, without_dss).trusted
+    [check] = check_signatures(pdf, roots)
+    assert check.ok and check.whole_file
+    assert pdfa_failures([pdf]) == {str(pdf): []}
+
+
+def test_b_lt_signing_failures_say_what_to_fix(tmp_path: Path, pki: SigningPki) -> None:
+    p12 = office_pkcs12(pki, tmp_path / "office.p12", pin="2468")
+    pdf = scanned_pdf(tmp_path / "hs.pdf")
+    unreached = LongTermSigning("http://127.0.0.1:9/tsa", tuple(load_trust_roots(pki.root_cert)))
+    with_crl = replace(unreached, crls=tuple(load_crls(issue_crl(pki, tmp_path / "ca.crl"))))
+
+    with pytest.raises(ConfigurationError, match="SOHOA_SIGNING_CRLS"):
+        sign_pdf_as_office(pdf, p12, "2468", unreached)  # no revocation info for the signer
+    with pytest.raises(SigningServiceUnavailable, match=r"127\.0\.0\.1:9/tsa") as caught:
+        sign_pdf_as_office(pdf, p12, "2468", with_crl)
+    assert caught.value.retryable
+    assert check_signatures(pdf, []) == ()  # left unsigned, not half-written
 
 
 def pyhanko_validate(pdf: Path, trust: Path) -> subprocess.CompletedProcess[str]:

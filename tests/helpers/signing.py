@@ -1,21 +1,29 @@
 """A test certificate authority made with ``cryptography``, and PDFs signed with
-pyHanko by a certificate it issued, as an office's signing software would."""
+pyHanko by a certificate it issued, as an office's signing software would; a CRL
+it issued and an RFC 3161 timestamp authority on loopback, for PAdES B-LT."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import img2pdf
+from asn1crypto import keys, tsp
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from PIL import Image
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps import DummyTimeStamper
 
 SIGNER_NAME = "Nguyễn Văn An"
 
@@ -25,6 +33,7 @@ class SigningPki:
     root_cert: Path  # the CA's certificate (PEM): the trust store
     signer_cert: Path
     signer_key: Path
+    root_key: Path
 
 
 def make_test_pki(folder: Path, signer_name: str = SIGNER_NAME) -> SigningPki:
@@ -56,17 +65,95 @@ def make_test_pki(folder: Path, signer_name: str = SIGNER_NAME) -> SigningPki:
         )
         .sign(root_key, hashes.SHA256())
     )
-    pki = SigningPki(folder / "root.pem", folder / "signer.pem", folder / "signer-key.pem")
+    pki = SigningPki(
+        folder / "root.pem",
+        folder / "signer.pem",
+        folder / "signer-key.pem",
+        folder / "root-key.pem",
+    )
     pki.root_cert.write_bytes(root.public_bytes(serialization.Encoding.PEM))
     pki.signer_cert.write_bytes(signer.public_bytes(serialization.Encoding.PEM))
-    pki.signer_key.write_bytes(
-        signer_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    pki.signer_key.write_bytes(_pem_key(signer_key))
+    pki.root_key.write_bytes(_pem_key(root_key))
     return pki
+
+
+def issue_crl(pki: SigningPki, out: Path) -> Path:
+    """The CA's current CRL (PEM; nothing revoked), valid from an hour ago for a week."""
+    root = x509.load_pem_x509_certificate(pki.root_cert.read_bytes())
+    now = datetime.now(UTC)
+    revocations = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(root.subject)
+        .last_update(now - timedelta(hours=1))
+        .next_update(now + timedelta(days=7))
+        .sign(_root_key(pki), hashes.SHA256())
+    )
+    out.write_bytes(revocations.public_bytes(serialization.Encoding.PEM))
+    return out
+
+
+@contextmanager
+def timestamp_authority(pki: SigningPki) -> Iterator[str]:
+    """An RFC 3161 timestamp authority on loopback, with a certificate the CA
+    issued (pyHanko's DummyTimeStamper signs the tokens); its URL."""
+    root = x509.load_pem_x509_certificate(pki.root_cert.read_bytes())
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # the stamper's only kind
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sohoa test TSA")])
+    certificate = (
+        _builder(subject, root.subject, key.public_key(), datetime.now(UTC))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(ca=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(_root_key(pki), hashes.SHA256())
+    )
+    stamper = DummyTimeStamper(
+        asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)),
+        keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        ),
+    )
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            request = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
+            reply = stamper.request_tsa_response(request).dump()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet: the test reads the tokens, not a log."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/tsa"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def _root_key(pki: SigningPki) -> ec.EllipticCurvePrivateKey:
+    key = serialization.load_pem_private_key(pki.root_key.read_bytes(), password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    return key
+
+
+def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
 
 
 def scanned_pdf(path: Path) -> Path:
@@ -108,7 +195,10 @@ def sign_pdf(pdf: Path, out: Path, pki: SigningPki) -> Path:
 
 
 def _builder(
-    subject: x509.Name, issuer: x509.Name, key: ec.EllipticCurvePublicKey, now: datetime
+    subject: x509.Name,
+    issuer: x509.Name,
+    key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey,
+    now: datetime,
 ) -> x509.CertificateBuilder:
     return (
         x509.CertificateBuilder()
