@@ -20,7 +20,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sohoa.app.archive import DossierOutputs, first_value
-from sohoa.core.errors import InboxError, RejectCode, RejectedInput, StorageError
+from sohoa.core.errors import (
+    ConfigurationError,
+    InboxError,
+    RejectCode,
+    RejectedInput,
+    StorageError,
+)
 from sohoa.core.settings import Settings
 from sohoa.models import BatchReport, FileOutcome, FileStatus, Record
 from sohoa.models.batch import InboxStatus
@@ -34,6 +40,7 @@ from sohoa.pipeline.preflight import IntakeLimits, SourceFile, inspect_file
 from sohoa.pipeline.signatures import (
     LongTermSigning,
     SignatureCheck,
+    TokenKey,
     check_signatures,
     load_crls,
     load_trust_roots,
@@ -265,25 +272,44 @@ def check_dossier(
 @dataclass(frozen=True, slots=True)
 class SigningOptions:
     """Signatures: those in received PDFs are checked against ``trust_store``;
-    the searchable PDF is signed with the PKCS#12 file ``pkcs12`` (its ``pin``)
-    when one is set, PAdES B-LT when a timestamp authority ``tsa_url`` is set
-    (its validation info gathered with ``trust_store`` and the CRLs in ``crls``)."""
+    the searchable PDF is signed with the key in the PKCS#12 file ``pkcs12`` or
+    on the PKCS#11 token ``token`` (unlocked by ``pin``) when one is set, PAdES
+    B-LT when a timestamp authority ``tsa_url`` is set (its validation info
+    gathered with ``trust_store`` and the CRLs in ``crls``)."""
 
     trust_store: Path | None = None
     pkcs12: Path | None = None
     pin: str = field(default="", repr=False)
     tsa_url: str = ""
     crls: Path | None = None
+    token: TokenKey | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SigningOptions:
+        module = settings.signing_pkcs11_module
         return cls(
             settings.trust_store,
             settings.signing_pkcs12,
             settings.signing_pin.get_secret_value(),
             settings.signing_tsa_url,
             settings.signing_crls,
+            TokenKey(module, settings.signing_token_label, settings.signing_key_label)
+            if module
+            else None,
         )
+
+    def office_key(self) -> Path | TokenKey | None:
+        """The PKCS#12 file or the token key to sign with; None: no signing.
+
+        Raises:
+            ConfigurationError: both are set.
+        """
+        if self.pkcs12 is not None and self.token is not None:
+            raise ConfigurationError(
+                "Set SOHOA_SIGNING_PKCS12 or SOHOA_SIGNING_PKCS11_MODULE, not both: "
+                "sohoa signs with one key"
+            )
+        return self.pkcs12 or self.token
 
     def long_term(self) -> LongTermSigning | None:
         """What B-LT signing needs; None for baseline B (no timestamp authority)."""
@@ -316,8 +342,9 @@ def finish_dossier(
     searchable_pdf = dossier_steps.build_searchable_pdf(
         pages, record_dir / dossier_steps.SEARCHABLE_PDF, archival
     )
-    if signing.pkcs12 is not None:
-        sign_pdf(searchable_pdf, signing.pkcs12, signing.pin, signing.long_term())
+    office_key = signing.office_key()
+    if office_key is not None:
+        sign_pdf(searchable_pdf, office_key, signing.pin, signing.long_term())
     return DossierOutputs(
         sources=dossier.sources,
         pages=pages,

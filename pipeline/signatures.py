@@ -8,7 +8,8 @@ file or a folder of them). Nothing is fetched from the network: revocation is
 not checked (soft-fail). The file is only read, never changed.
 
 ``sign_pdf`` signs with the office's certificate and key from a PKCS#12 file
-(``SOHOA_SIGNING_PKCS12``, its PIN in ``SOHOA_SIGNING_PIN``): an invisible
+(``SOHOA_SIGNING_PKCS12``) or on a PKCS#11 token (``TokenKey``), its PIN in
+``SOHOA_SIGNING_PIN``: an invisible
 signature, added as an incremental update so the PDF/A stays PDF/A, verifiable
 by any reader that checks signatures. PAdES baseline B by itself; B-LT with a
 timestamp authority (``SOHOA_SIGNING_TSA_URL``, see ``LongTermSigning``).
@@ -17,8 +18,9 @@ timestamp authority (``SOHOA_SIGNING_TSA_URL``, see ``LongTermSigning``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +34,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from sohoa.core.errors import ConfigurationError, SigningServiceUnavailable
 
 if TYPE_CHECKING:  # pyhanko.sign takes ~0.4 s to import: only where a PDF is signed
-    from pyhanko.sign.signers import SimpleSigner
+    from pyhanko.sign.signers import Signer
     from pyhanko.sign.validation.status import PdfSignatureStatus
     from pyhanko_certvalidator import ValidationContext
 
@@ -65,6 +67,17 @@ class SignatureCheck:
     @property
     def ok(self) -> bool:
         return self.intact and self.valid and self.trusted
+
+
+@dataclass(frozen=True, slots=True)
+class TokenKey:
+    """The office's key on a PKCS#11 token (a USB token, an HSM): the vendor's
+    module (``.so``), the token's label, and the label that the key and its
+    certificate carry on it. The CA certificates stored on the token join the chain."""
+
+    module: Path
+    token_label: str
+    key_label: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,13 +170,17 @@ def check_signatures(
     return tuple(checks)
 
 
-def sign_pdf(pdf: Path, pkcs12: Path, pin: str, long_term: LongTermSigning | None = None) -> Path:
-    """Sign ``pdf`` in place (written atomically) with the key and certificate in
-    ``pkcs12``: PAdES B-LT with ``long_term``, else baseline B.
+def sign_pdf(
+    pdf: Path, key: Path | TokenKey, pin: str, long_term: LongTermSigning | None = None
+) -> Path:
+    """Sign ``pdf`` in place (written atomically) with the office's key and
+    certificate, from a PKCS#12 file or on a PKCS#11 token: PAdES B-LT with
+    ``long_term``, else baseline B.
 
     Raises:
-        ConfigurationError: the PKCS#12 file is missing, the PIN does not open
-            it, or (B-LT) a chain cannot be validated or lacks revocation information.
+        ConfigurationError: the PKCS#12 file or the token cannot be opened with
+            ``pin``, or (B-LT) a chain cannot be validated or lacks revocation
+            information.
         SigningServiceUnavailable: the timestamp authority did not answer.
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -171,51 +188,91 @@ def sign_pdf(pdf: Path, pkcs12: Path, pin: str, long_term: LongTermSigning | Non
     from pyhanko.sign.general import SigningError
     from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
 
-    if not pkcs12.is_file():
-        raise ConfigurationError(f"The signing certificate {pkcs12} does not exist")
-    try:
-        signer = signers.SimpleSigner.load_pkcs12_data(
-            pkcs12.read_bytes(), other_certs=(), passphrase=pin.encode() if pin else None
-        )
-    except ValueError as exc:
-        raise ConfigurationError(f"Cannot open the signing certificate {pkcs12}: {exc}") from exc
-    context = _validation_context(signer, long_term) if long_term else None
-    metadata = signers.PdfSignatureMetadata(
-        field_name=SIGNATURE_FIELD,
-        subfilter=fields.SigSeedSubFilter.PADES,
-        embed_validation_info=context is not None,
-        validation_context=context,
-    )
     timestamper = None
     if long_term is not None:
         timestamper = HTTPTimeStamper(long_term.tsa_url, timeout=TSA_TIMEOUT_SECONDS)
     signed = pdf.with_name(f".{pdf.name}.signed")
     try:
-        with pdf.open("rb") as source, signed.open("wb") as out:
-            writer = IncrementalPdfFileWriter(source, strict=False)
-            signing = signers.async_sign_pdf(
-                writer, metadata, signer=signer, timestamper=timestamper, output=out
+        with _office_signer(key, pin) as signer:
+            context = _validation_context(signer, long_term) if long_term else None
+            metadata = signers.PdfSignatureMetadata(
+                field_name=SIGNATURE_FIELD,
+                subfilter=fields.SigSeedSubFilter.PADES,
+                embed_validation_info=context is not None,
+                validation_context=context,
             )
-            _run(signing)
+            with pdf.open("rb") as source, signed.open("wb") as out:
+                writer = IncrementalPdfFileWriter(source, strict=False)
+                signing = signers.async_sign_pdf(
+                    writer, metadata, signer=signer, timestamper=timestamper, output=out
+                )
+                _run(signing)
         signed.replace(pdf)
     except TimestampRequestError as exc:
         raise SigningServiceUnavailable(
             f"The timestamp authority {long_term.tsa_url if long_term else ''} did not answer "
             f"({exc.__cause__ or exc}): check SOHOA_SIGNING_TSA_URL; the file is tried again"
         ) from exc
-    except SigningError as exc:  # a chain that does not validate, for B-LT
+    except SigningError as exc:  # a token that refuses, or (B-LT) a chain that does not validate
+        hint = _B_LT_HINT if long_term and isinstance(key, Path) else _TOKEN_HINT
         raise ConfigurationError(
-            f"The signature cannot be made long-term (B-LT): {exc} ({exc.__cause__}). "
-            "Check that the chain ends in SOHOA_TRUST_STORE and give the CRLs in "
-            "SOHOA_SIGNING_CRLS, or let sohoa reach the CRL and OCSP addresses the "
-            "certificates name"
+            f"The office's signature cannot be made: {exc} ({exc.__cause__}). {hint}"
         ) from exc
     finally:
         signed.unlink(missing_ok=True)
     return pdf
 
 
-def _validation_context(signer: SimpleSigner, long_term: LongTermSigning) -> ValidationContext:
+_B_LT_HINT = (
+    "For B-LT, check that the chain ends in SOHOA_TRUST_STORE and give the CRLs in "
+    "SOHOA_SIGNING_CRLS, or let sohoa reach the CRL and OCSP addresses the certificates name"
+)
+_TOKEN_HINT = (
+    "Check SOHOA_SIGNING_PKCS11_MODULE, SOHOA_SIGNING_TOKEN_LABEL, SOHOA_SIGNING_KEY_LABEL "
+    "and SOHOA_SIGNING_PIN (and, for B-LT, SOHOA_TRUST_STORE and SOHOA_SIGNING_CRLS)"
+)
+
+
+@contextmanager
+def _office_signer(key: Path | TokenKey, pin: str) -> Iterator[Signer]:
+    """The office's signer; a token's session is open while it is used."""
+    if isinstance(key, Path):
+        yield _pkcs12_signer(key, pin)
+        return
+    from pyhanko.config.pkcs11 import PKCS11SignatureConfig, TokenCriteria
+    from pyhanko.sign.pkcs11 import PKCS11SigningContext
+
+    if not key.module.is_file():
+        raise ConfigurationError(f"The PKCS#11 module {key.module} does not exist")
+    config = PKCS11SignatureConfig(
+        module_path=str(key.module),
+        token_criteria=TokenCriteria(label=key.token_label),
+        key_label=key.key_label,
+        cert_label=key.key_label,
+        other_certs_to_pull=None,  # the CA certificates stored beside it
+        # Hashed here, the token signs the digest (CKM_ECDSA, CKM_RSA_PKCS): mechanisms
+        # every token has, where hash-and-sign ones are not (SoftHSM's ECDSA).
+        raw_mechanism=True,
+    )
+    with PKCS11SigningContext(config, user_pin=pin) as signer:
+        yield signer
+
+
+def _pkcs12_signer(pkcs12: Path, pin: str) -> Signer:
+    from pyhanko.sign import signers
+
+    if not pkcs12.is_file():
+        raise ConfigurationError(f"The signing certificate {pkcs12} does not exist")
+    try:
+        signer: Signer = signers.SimpleSigner.load_pkcs12_data(
+            pkcs12.read_bytes(), other_certs=(), passphrase=pin.encode() if pin else None
+        )
+    except ValueError as exc:
+        raise ConfigurationError(f"Cannot open the signing certificate {pkcs12}: {exc}") from exc
+    return signer
+
+
+def _validation_context(signer: Signer, long_term: LongTermSigning) -> ValidationContext:
     """Where a B-LT signature's validation info is gathered: every certificate
     of the chains must have its revocation information."""
     from pyhanko_certvalidator import ValidationContext

@@ -17,6 +17,8 @@ SYSTEM_PACKAGES=(
     chromium chromium-driver
     # veraPDF, the PDF/A validator of the tests, fetched with Maven and run on a JDK (scripts/verapdf.sh)
     maven openjdk-17-jdk-headless
+    # SoftHSM, the PKCS#11 token the signing tests keep the office's key on
+    softhsm2
 )
 VENV="$REPO_ROOT/.venv"
 VENV_STAMP="$VENV/.sohoa-install-stamp"

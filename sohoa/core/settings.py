@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     # PIN in the environment (SOHOA_SIGNING_PIN) rather than the config file. Unset: unsigned.
     signing_pkcs12: Path | None = None
     signing_pin: SecretStr = SecretStr("")
+    # Or the key on a PKCS#11 token (USB token, HSM): the vendor's module, the token's label
+    # and the label its key and certificate carry; the PIN is SOHOA_SIGNING_PIN too.
+    signing_pkcs11_module: Path | None = None
+    signing_token_label: str = ""
+    signing_key_label: str = ""
     # An RFC 3161 timestamp authority: with it the signature is PAdES B-LT (timestamped, with
     # the chains' certificates and revocation information embedded); without it, baseline B.
     signing_tsa_url: str = ""

@@ -44,6 +44,8 @@ from tests.helpers.signing import (
     office_pkcs12,
     scanned_pdf,
     sign_pdf,
+    softhsm_config,
+    softhsm_token,
     timestamp_authority,
 )
 from tests.helpers.verapdf import pdfa_failures
@@ -214,6 +216,31 @@ def test_with_a_timestamp_authority_the_office_signature_is_pades_b_lt(
     [check] = check_signatures(pdf, roots)
     assert check.ok and check.whole_file
     assert pdfa_failures([pdf]) == {str(pdf): []}
+
+
+def test_the_office_key_on_a_pkcs11_token_signs_b_lt(
+    tmp_path: Path, pki: SigningPki, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOFTHSM2_CONF", str(softhsm_config(tmp_path / "softhsm")))
+    token = softhsm_token(pki, "sohoa-office", pin="135790")
+    crl_file = issue_crl(pki, tmp_path / "ca.crl")
+    signing = SigningOptions(pki.root_cert, pin="135790", crls=crl_file, token=token)
+
+    with timestamp_authority(pki) as tsa_url:
+        pdf = office_signed_searchable_pdf(tmp_path, replace(signing, tsa_url=tsa_url))
+
+    [check] = check_signatures(pdf, load_trust_roots(pki.root_cert))
+    assert check.ok and check.whole_file and check.field == "sohoa"
+    assert SIGNER_NAME in check.signer
+    validated = pyhanko_validate(pdf, pki.root_cert)
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert "The signature is judged VALID." in validated.stdout
+    with pdf.open("rb") as handle:
+        assert len(DocumentSecurityStore.read_dss(PdfFileReader(handle)).crls) == 1
+    with pytest.raises(ConfigurationError, match="SOHOA_SIGNING_PKCS11_MODULE"):
+        sign_pdf_as_office(scanned_pdf(tmp_path / "other.pdf"), token, "000000")  # wrong PIN
+    with pytest.raises(ConfigurationError, match="not both"):
+        replace(signing, pkcs12=tmp_path / "office.p12").office_key()
 
 
 def test_b_lt_signing_failures_say_what_to_fix(tmp_path: Path, pki: SigningPki) -> None:

@@ -1,9 +1,11 @@
 """A test certificate authority made with ``cryptography``, and PDFs signed with
 pyHanko by a certificate it issued, as an office's signing software would; a CRL
-it issued and an RFC 3161 timestamp authority on loopback, for PAdES B-LT."""
+it issued and an RFC 3161 timestamp authority on loopback, for PAdES B-LT; a
+SoftHSM token holding the signer's key, as an office's USB token would."""
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +27,11 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import DummyTimeStamper
 
+from sohoa.pipeline.signatures import TokenKey
+
 SIGNER_NAME = "Nguyễn Văn An"
+# Debian's softhsm2 package (scripts/bootstrap.sh installs it).
+SOFTHSM_MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
 
 
 @dataclass(frozen=True)
@@ -140,6 +146,57 @@ def timestamp_authority(pki: SigningPki) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+def softhsm_config(folder: Path) -> Path:
+    """A SoftHSM configuration keeping its tokens in ``folder``: point
+    SOFTHSM2_CONF at it before the module is first loaded in the process."""
+    (folder / "tokens").mkdir(parents=True, exist_ok=True)
+    config = folder / "softhsm2.conf"
+    config.write_text(
+        f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\n"
+        "log.level = ERROR\n"
+    )
+    return config
+
+
+def softhsm_token(pki: SigningPki, token_label: str, pin: str) -> TokenKey:
+    """A SoftHSM token holding the test signer's key and certificate (label
+    "office") and the CA's certificate, in the folder SOFTHSM2_CONF names."""
+    import pkcs11
+    from pkcs11 import Attribute, CertificateType, ObjectClass
+
+    _softhsm_util(
+        "--init-token", "--free", "--label", token_label, "--so-pin", "0" + pin, "--pin", pin
+    )
+    _softhsm_util(
+        "--import", str(pki.signer_key), "--token", token_label,
+        "--label", "office", "--id", "01", "--pin", pin,
+    )  # fmt: skip
+    token = pkcs11.lib(str(SOFTHSM_MODULE)).get_token(token_label=token_label)
+    with token.open(rw=True, user_pin=pin) as session:
+        for label, path, key_id in (
+            ("office", pki.signer_cert, b"\x01"),
+            ("ca", pki.root_cert, b"\x02"),
+        ):
+            certificate = x509.load_pem_x509_certificate(path.read_bytes())
+            session.create_object(
+                {
+                    Attribute.CLASS: ObjectClass.CERTIFICATE,
+                    Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                    Attribute.TOKEN: True,
+                    Attribute.LABEL: label,
+                    Attribute.ID: key_id,
+                    Attribute.SUBJECT: certificate.subject.public_bytes(),
+                    Attribute.VALUE: certificate.public_bytes(serialization.Encoding.DER),
+                }
+            )
+    return TokenKey(SOFTHSM_MODULE, token_label, "office")
+
+
+def _softhsm_util(*args: str) -> None:
+    done = subprocess.run(["softhsm2-util", *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, f"softhsm2-util {args[0]} failed: {done.stdout}{done.stderr}"
 
 
 def _root_key(pki: SigningPki) -> ec.EllipticCurvePrivateKey:
