@@ -22,12 +22,14 @@ from sohoa.app import backends
 from sohoa.app.archive import archive_dossier
 from sohoa.app.intake import CheckedDossier, SigningOptions, finish_dossier
 from sohoa.core.errors import ConfigurationError, SigningServiceUnavailable
+from sohoa.core.settings import load_settings
 from sohoa.models import Record
 from sohoa.pipeline.inbox import DossierSpec
 from sohoa.pipeline.metadata import load_rules
 from sohoa.pipeline.preflight import IntakeLimits, inspect_file
 from sohoa.pipeline.signatures import (
     LongTermSigning,
+    TokenKey,
     check_signatures,
     load_crls,
     load_trust_roots,
@@ -241,6 +243,40 @@ def test_the_office_key_on_a_pkcs11_token_signs_b_lt(
         sign_pdf_as_office(scanned_pdf(tmp_path / "other.pdf"), token, "000000")  # wrong PIN
     with pytest.raises(ConfigurationError, match="not both"):
         replace(signing, pkcs12=tmp_path / "office.p12").office_key()
+
+
+def test_signing_settings_choose_the_key_and_the_level(tmp_path: Path, pki: SigningPki) -> None:
+    crl_file = issue_crl(pki, tmp_path / "ca.crl")
+    settings = load_settings(
+        data_dir=tmp_path / "data",
+        trust_store=pki.root_cert,
+        signing_pin="1234",
+        signing_pkcs11_module=tmp_path / "vendor-p11.so",
+        signing_token_label="VNPT-CA",
+        signing_key_label="office",
+    )
+
+    token_b = SigningOptions.from_settings(settings)
+    token_lt = SigningOptions.from_settings(
+        settings.model_copy(
+            update={"signing_tsa_url": "http://tsa.example/", "signing_crls": crl_file}
+        )
+    )
+
+    assert token_b.office_key() == TokenKey(tmp_path / "vendor-p11.so", "VNPT-CA", "office")
+    assert token_b.long_term() is None  # no timestamp authority: baseline B
+    long_term = token_lt.long_term()
+    assert long_term is not None and long_term.tsa_url == "http://tsa.example/"
+    assert [c.sha256 for c in long_term.trust_roots] == [
+        c.sha256 for c in load_trust_roots(pki.root_cert)
+    ]
+    assert [c.dump() for c in long_term.crls] == [c.dump() for c in load_crls(crl_file)]
+    assert SigningOptions().office_key() is None
+    with pytest.raises(ConfigurationError, match="does not exist"):
+        replace(token_lt, crls=tmp_path / "missing.crl").long_term()
+    (tmp_path / "bad.crl").write_bytes(b"not a CRL")
+    with pytest.raises(ConfigurationError, match="not a certificate revocation list"):
+        load_crls(tmp_path / "bad.crl")
 
 
 def test_b_lt_signing_failures_say_what_to_fix(tmp_path: Path, pki: SigningPki) -> None:

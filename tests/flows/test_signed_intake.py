@@ -1,9 +1,10 @@
 """A signed PDF dropped in the inbox goes through the real flow: its signature is
-verified against SOHOA_TRUST_STORE, kept on the record and shown, and the file is
-stored exactly as received."""
+verified against SOHOA_TRUST_STORE, kept on the record, shown and searchable by
+its verdict, and the file is stored exactly as received."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,8 @@ def test_signed_pdf_is_verified_stored_as_received_and_shown(
     shown = run_cli("show", record_id, env={"SOHOA_DATA_DIR": str(sohoa_home / "data")})
     assert shown.returncode == 0, shown.stderr[-2000:]
     assert f"van-ban-ky-so.pdf: VALID, signed by Common Name: {SIGNER_NAME}" in shown.stdout
+    env = {"SOHOA_DATA_DIR": str(sohoa_home / "data")}
+    for verdict, expected in (("valid", [record_id]), ("invalid", []), ("unsigned", [])):
+        found = run_cli("search", "--signature", verdict, "--json", env=env)
+        assert found.returncode == 0, found.stderr[-2000:]
+        assert [hit["record_id"] for hit in json.loads(found.stdout)["hits"]] == expected
