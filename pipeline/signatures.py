@@ -214,7 +214,7 @@ def sign_pdf(
             f"({exc.__cause__ or exc}): check SOHOA_SIGNING_TSA_URL; the file is tried again"
         ) from exc
     except SigningError as exc:  # a token that refuses, or (B-LT) a chain that does not validate
-        hint = _B_LT_HINT if long_term and isinstance(key, Path) else _TOKEN_HINT
+        hint = _TOKEN_HINT if isinstance(key, TokenKey) else _B_LT_HINT
         raise ConfigurationError(
             f"The office's signature cannot be made: {exc} ({exc.__cause__}). {hint}"
         ) from exc
@@ -239,6 +239,7 @@ def _office_signer(key: Path | TokenKey, pin: str) -> Iterator[Signer]:
     if isinstance(key, Path):
         yield _pkcs12_signer(key, pin)
         return
+    from pkcs11 import PKCS11Error
     from pyhanko.config.pkcs11 import PKCS11SignatureConfig, TokenCriteria
     from pyhanko.sign.pkcs11 import PKCS11SigningContext
 
@@ -254,8 +255,14 @@ def _office_signer(key: Path | TokenKey, pin: str) -> Iterator[Signer]:
         # every token has, where hash-and-sign ones are not (SoftHSM's ECDSA).
         raw_mechanism=True,
     )
-    with PKCS11SigningContext(config, user_pin=pin) as signer:
-        yield signer
+    try:
+        with PKCS11SigningContext(config, user_pin=pin) as signer:
+            yield signer
+    except PKCS11Error as exc:  # no such key or certificate on the token, a mechanism refused
+        raise ConfigurationError(
+            f"The PKCS#11 token {key.token_label!r} cannot sign with {key.key_label!r}: "
+            f"{type(exc).__name__} {exc}. {_TOKEN_HINT}"
+        ) from exc
 
 
 def _pkcs12_signer(pkcs12: Path, pin: str) -> Signer:

@@ -241,6 +241,8 @@ def test_the_office_key_on_a_pkcs11_token_signs_b_lt(
         assert len(DocumentSecurityStore.read_dss(PdfFileReader(handle)).crls) == 1
     with pytest.raises(ConfigurationError, match="SOHOA_SIGNING_PKCS11_MODULE"):
         sign_pdf_as_office(scanned_pdf(tmp_path / "other.pdf"), token, "000000")  # wrong PIN
+    with pytest.raises(ConfigurationError, match="cannot sign with 'stamp'"):
+        sign_pdf_as_office(tmp_path / "other.pdf", replace(token, key_label="stamp"), "135790")
     with pytest.raises(ConfigurationError, match="not both"):
         replace(signing, pkcs12=tmp_path / "office.p12").office_key()
 
