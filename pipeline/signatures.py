@@ -86,7 +86,7 @@ class LongTermSigning:
     the RFC 3161 timestamp authority at ``tsa_url`` (B-T), then the certificates
     and revocation information of the signer's and the authority's chains
     embedded in the PDF's DSS. They are gathered by validating those chains to
-    ``trust_roots`` (with the self-signed certificates in the PKCS#12 file),
+    ``trust_roots`` (with the self-signed certificates of the PKCS#12 file or token),
     using ``crls`` given offline and fetching the rest from the addresses the
     certificates name; a certificate without any is refused."""
 
