@@ -224,6 +224,7 @@ class SearchHit(Frozen):
     unit: str
     issue_date: date | None
     page_count: int
+    signature: str = ""  # the record's SignatureVerdict; empty when indexed before verdicts
 
 
 class SearchFacets(Frozen):

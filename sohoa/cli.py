@@ -316,9 +316,16 @@ def cmd_search(args: argparse.Namespace) -> int:
     _say(_("{count} record(s)").format(count=results.total))
     for hit in results.hits:
         when = hit.issue_date.isoformat() if hit.issue_date else "-"
-        _say(f"{hit.record_id[:12]}  p.{hit.page}  {hit.document_type}  {when}  {hit.dossier_code}")
+        parts = [hit.record_id[:12], f"p.{hit.page}", hit.document_type, when, hit.dossier_code]
+        if signed := _SIGNED.get(hit.signature):
+            parts.append(f"[{_(signed)}]")
+        _say("  ".join(parts))
         _say(f"    {hit.snippet.replace('<mark>', '[').replace('</mark>', ']')}")
     return 0
+
+
+# How a search line marks a signed record (unsigned ones carry no mark).
+_SIGNED = {"valid": N_("signature valid"), "invalid": N_("signature INVALID")}
 
 
 def cmd_show(args: argparse.Namespace) -> int:

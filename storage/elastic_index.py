@@ -460,6 +460,7 @@ def _hit(raw: dict[str, Any], query_text: str, listing: bool) -> SearchHit:
         unit=source["unit"],
         issue_date=source.get("issue_date"),
         page_count=int(source["page_count"]),
+        signature=source.get("signature") or "",
     )
 
 

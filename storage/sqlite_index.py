@@ -73,7 +73,7 @@ _FILTER_SQL = {
 # What a hit shows.
 _HIT_COLUMNS = (
     "r.rid, r.record_id, r.document_type, r.dossier_code, r.unit, r.issue_date, r.page_count, "
-    "r.preview_page"
+    "r.preview_page, r.signature"
 )
 
 # Built on the live tables after a swap; the ``*_next`` tables are written
@@ -554,6 +554,7 @@ def _hit(
         unit=row["unit"],
         issue_date=date.fromisoformat(row["issue_date"]) if row["issue_date"] else None,
         page_count=row["page_count"],
+        signature=row["signature"] or "",
     )
 
 

@@ -37,6 +37,7 @@ class HitOut(BaseModel):
     unit: str
     issue_date: date | None
     page_count: int
+    signature: str = Field(description="valid, invalid or unsigned; empty if indexed before")
     thumbnail_url: str
 
 
@@ -127,6 +128,7 @@ def search(
                 unit=f.hit.unit,
                 issue_date=f.hit.issue_date,
                 page_count=f.hit.page_count,
+                signature=f.hit.signature,
                 thumbnail_url=file_url(f.hit.record_id, "thumbnail", f.hit.page),
             )
             for f in found.hits

@@ -145,6 +145,11 @@ def test_signed_pdf_digitized_keeps_its_bytes_and_shows_its_signature(
     assert searched_ids(env, "--signature", "valid") == [record.record_id]
     assert searched_ids(env, "--signature", "invalid") == [tampered_record.record_id]
     assert searched_ids(env, "--signature", "unsigned") == []
+    listed = run_cli("search", env={**env, "SOHOA_LANG": "en"}).stdout
+    assert f"{record.record_id[:12]}  p.1" in listed
+    marks = {line[:12]: line.rsplit("  ", 1)[-1] for line in listed.splitlines() if "  p." in line}
+    assert marks[record.record_id[:12]] == "[signature valid]"
+    assert marks[tampered_record.record_id[:12]] == "[signature INVALID]"
 
 
 def searched_ids(env: dict[str, str], *options: str) -> list[str]:

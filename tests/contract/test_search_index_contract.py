@@ -263,6 +263,13 @@ def test_filters(
     assert found(corpus, **filters) == {r.record_id for r in expected}
 
 
+def test_each_hit_carries_its_records_signature_verdict(corpus: SearchIndex) -> None:
+    hits = corpus.search(SearchQuery(limit=10)).hits
+    assert {hit.record_id: hit.signature for hit in hits} == {
+        record.record_id: record.signature_verdict.value for record in CORPUS
+    }
+
+
 def test_filters_combine_with_text(corpus: SearchIndex) -> None:
     assert found(corpus, "duong", date_from=date(2023, 1, 1)) == {
         ANH.record_id,

@@ -173,6 +173,8 @@ def test_search_filters_and_counts_signature_verdicts(site: Site, api: Api) -> N
         assert [h["record_id"] for h in filtered["hits"]] == [record.record_id]
     assert clerk.get("/api/search", params={"signature": ""}).json()["total"] == 5  # a form's "all"
     assert clerk.get("/api/search", params={"signature": "forged"}).status_code == 422
+    verdicts = {h["record_id"]: h["signature"] for h in found["hits"]}
+    assert verdicts[site.anh.record_id] == "valid" and verdicts[site.binh.record_id] == "invalid"
 
     browser = TestClient(site.app)
     assert login(browser, "clerk_all") == 303
@@ -180,6 +182,11 @@ def test_search_filters_and_counts_signature_verdicts(site: Site, api: Api) -> N
     assert site.binh.record_id in page and site.anh.record_id not in page
     facet = page.split('id="signature-facet"', 1)[1].split("</ul>", 1)[0]
     assert "Không hợp lệ" in facet and 'name="signature" value="invalid"' in page
+    assert 'class="badge signature-invalid">Chữ ký số: Không hợp lệ' in page
+    for record, verdict in ((site.anh, "Hợp lệ"), (site.binh, "Không hợp lệ")):
+        shown = browser.get(f"/records/{record.record_id}").text
+        listed = shown.split('id="signatures"', 1)[1].split("</ul>", 1)[0]
+        assert f"<strong>{verdict}</strong> · Common Name: Sở Nội vụ · 15/03/2024" in listed
 
 
 def test_record_files_are_streamed_after_the_check(site: Site, api: Api) -> None:
