@@ -25,11 +25,11 @@ if str(REPO) not in sys.path:
 
 from sqlalchemy import create_engine, make_url, text  # noqa: E402
 
+from bench import services  # noqa: E402
 from bench.engines import vm_hwm_kib  # noqa: E402
 from sohoa.app import register_samples  # noqa: E402
 
 WORK = REPO / "bench" / "work" / "managers"
-LIVE_ENV = REPO / ".services" / "live.env"
 
 
 def _sohoa(args: list[str], database_url: str) -> tuple[float, float, int]:
@@ -53,13 +53,6 @@ def _sohoa(args: list[str], database_url: str) -> tuple[float, float, int]:
     if process.returncode != 0:
         raise subprocess.CalledProcessError(process.returncode, ["sohoa", *args])
     return seconds, usage.ru_utime + usage.ru_stime, peak_kib // 1024
-
-
-def _postgresql_server() -> str:
-    for line in LIVE_ENV.read_text(encoding="utf-8").splitlines():
-        if line.startswith("SOHOA_TEST_DATABASE_URL="):
-            return line.split("=", 1)[1].strip()
-    return ""
 
 
 def report_timings(data: register_samples.GeneratedData, url: str, runs: int = 3) -> dict[str, Any]:
@@ -104,7 +97,7 @@ def run_managers(log: Callable[[str], None] = print) -> dict[str, Any]:
     results: dict[str, Any] = {"dossiers": len(data.dossiers), "records": len(data.records)}
     results["sqlite"] = report_timings(data, f"sqlite:///{WORK / 'report.sqlite3'}")
     log(f"managers: sohoa report on SQLite {results['sqlite']}")
-    server = _postgresql_server()
+    server = services.postgresql_url()
     if server:
         name = f"sohoa_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(server, isolation_level="AUTOCOMMIT")

@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ from sohoa.flows import prefect_env  # noqa: E402
 
 prefect_env.configure()
 
-from tests.helpers.scale_out import digitize_on_workers, fill_inbox  # noqa: E402
+from bench import services  # noqa: E402
+from tests.helpers.scale_out import digitize_on_workers, fill_inbox, prefect_database  # noqa: E402
 
 WORK = REPO / "bench" / "work" / "scale-out"
 BATCHES = 20
@@ -33,13 +35,23 @@ BATCHES = 20
 
 def run_scale_out(batches: int, log: Callable[[str], None]) -> dict[str, Any]:
     """Seconds from the poll to the last batch run completed, on one and on two workers."""
-    results: dict[str, Any] = {"batches": batches, "nproc": os.cpu_count()}
+    server = services.postgresql_url()
+    results: dict[str, Any] = {
+        "batches": batches,
+        "nproc": os.cpu_count(),
+        "prefect_database": "PostgreSQL" if server else "SQLite",
+    }
     for workers in (1, 2):
         site = WORK / f"{workers}-workers"
         shutil.rmtree(site, ignore_errors=True)
         fill_inbox(site / "inbox", batches, first_seed=300)
         (site / "inbox" / ".sohoa-inbox").touch()
-        run = digitize_on_workers(site, batches, workers, timeout=1800)
+        with ExitStack() as stack:
+            # The Prefect server on PostgreSQL, as README advises for several workers.
+            database = stack.enter_context(prefect_database(server)) if server else None
+            run = digitize_on_workers(
+                site, batches, workers, timeout=1800, prefect_database_url=database
+            )
         results[f"{workers}_workers"] = {
             "seconds": run.seconds,
             "runs_per_worker": run.runs_per_worker,

@@ -32,6 +32,17 @@ def elasticsearch_url() -> str:
     return DEFAULT_URL
 
 
+def postgresql_url() -> str:
+    """``SOHOA_TEST_DATABASE_URL`` from ``.services/live.env`` (``make services``), or ""."""
+    if not LIVE_ENV.is_file():
+        return ""
+    for line in LIVE_ENV.read_text(encoding="utf-8").splitlines():
+        name, _, value = line.partition("=")
+        if name.strip() == "SOHOA_TEST_DATABASE_URL":
+            return value.strip()
+    return ""
+
+
 def healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/_cluster/health?timeout=2s", timeout=5) as answer:

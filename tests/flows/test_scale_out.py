@@ -8,12 +8,16 @@ from pathlib import Path
 
 import pytest
 from distributed import Client, LocalCluster
-from sqlalchemy import make_url
 
 from sohoa.samples import write_batch
 from sohoa.storage.keys import RECORDS
-from tests.helpers.databases import fresh_postgresql_database
-from tests.helpers.scale_out import SOHOA, digitize_on_workers, fill_inbox, worker_env
+from tests.helpers.scale_out import (
+    SOHOA,
+    digitize_on_workers,
+    fill_inbox,
+    prefect_database,
+    worker_env,
+)
 
 pytestmark = [pytest.mark.ocr, pytest.mark.slow]
 
@@ -29,14 +33,13 @@ def test_two_process_workers_digitize_every_batch_exactly_once(
     names = fill_inbox(sohoa_home / "inbox", BATCHES, first_seed=300, small_pages=True)
 
     # The Prefect server on PostgreSQL, as an office runs it under several workers.
-    with fresh_postgresql_database(live_postgresql_url) as database_url:
-        prefect_database = make_url(database_url).set(drivername="postgresql+asyncpg")
+    with prefect_database(live_postgresql_url) as database_url:
         run = digitize_on_workers(
             sohoa_home,
             BATCHES,
             workers=2,
             timeout=WORKERS_TIMEOUT_SECONDS,
-            prefect_database_url=prefect_database.render_as_string(hide_password=False),
+            prefect_database_url=database_url,
         )
 
     print(f"{BATCHES} batches in {run.seconds} s; batch runs per worker {run.runs_per_worker}")

@@ -10,12 +10,16 @@ import secrets
 import subprocess
 import sys
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import make_url
+
 from sohoa.flows.prefect_processes import PREFECT, prefect_server, process_worker
 from sohoa.samples import write_batch
+from tests.helpers.databases import fresh_postgresql_database
 from tests.helpers.pages import small_scan
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +53,15 @@ def fill_inbox(inbox: Path, count: int, first_seed: int, small_pages: bool = Fal
         write_batch(inbox / name, count=1, seed=first_seed + number, formats=("png",))
         (inbox / f"{name}.truth.json").unlink()
     return names
+
+
+@contextmanager
+def prefect_database(server_url: str) -> Iterator[str]:
+    """A fresh database on the PostgreSQL of ``server_url`` (a ``postgresql+psycopg``
+    URL whose role may create databases), as the asyncpg URL Prefect's server takes."""
+    with fresh_postgresql_database(server_url) as database_url:
+        asyncpg = make_url(database_url).set(drivername="postgresql+asyncpg")
+        yield asyncpg.render_as_string(hide_password=False)
 
 
 def worker_env(site: Path) -> dict[str, str]:
