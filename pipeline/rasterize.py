@@ -45,6 +45,8 @@ _INVISIBLE_TEXT = 3
 _PLAIN_FILTERS = ("/FlateDecode", "/DCTDecode")
 # Bilevel scans whose bytes the searchable PDF keeps as they are.
 _BILEVEL_FILTERS = ("/JBIG2Decode", "/CCITTFaxDecode")
+# Image dictionary entries PDF/A-2 forbids (ISO 19005-2, 6.2.8): epson.pdf asks to interpolate.
+_NOT_IN_PDFA = ("/Interpolate", "/Alternates", "/OPI")
 _PLAIN_COLOUR_SPACES = {"/DeviceGray": "L", "/DeviceRGB": "RGB"}
 _EXIF_ORIENTATION = 0x0112
 _SWAPS_AXES = (5, 6, 7, 8)  # EXIF orientations that turn the image by 90 degrees
@@ -176,6 +178,9 @@ def _keep_bilevel_scan(
     matrix = multiply(image_matrix, to_raster)
     with pikepdf.new() as pdf:
         image = pdf.copy_foreign(xobject)
+        for key in _NOT_IN_PDFA:  # display hints PDF/A forbids; the image data stays as it is
+            if key in image:
+                del image[key]
         copy = pdf.add_blank_page(page_size=(width, height))
         copy.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Scan=image))
         draw = " ".join(f"{value:.6f}" for value in matrix)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+from bench.corpus import REAL_SCANS, fetch_ocrmypdf_resources
 from sohoa.pipeline.dossier import build_alto, build_searchable_pdf
 from sohoa.pipeline.pages import PageOptions, process_page
 from sohoa.pipeline.pdfa import SOHOA_NS, ArchivalMetadata
@@ -101,3 +102,27 @@ def test_searchable_pdf_and_alto_of_a_real_scan_are_valid(tmp_path: Path) -> Non
 
     assert pdfa_failures([pdf_path]) == {str(pdf_path): []}
     assert alto_errors(alto) == []
+
+
+@pytest.mark.ocr
+def test_every_real_scan_of_the_bench_corpus_makes_a_valid_pdfa_and_alto(tmp_path: Path) -> None:
+    """OCRmyPDF's real scans (bench/corpus.py, fetched once into bench/work/cache): a
+    colour JPEG, a CCITT G4 that asks to be interpolated, JBIG2 drawn skewed, turned by
+    /Rotate, and one image drawn four ways. Their scans are kept as they are."""
+    resources = fetch_ocrmypdf_resources(Path(__file__).parents[2] / "bench" / "work" / "cache")
+    pdfs = []
+    for name in REAL_SCANS:
+        scan = inspect_file(resources / name, LIMITS)
+        pages = []
+        for index in range(scan.page_count):
+            out = tmp_path / name / f"{index + 1:04d}"
+            rendered = render_page(scan, index, 300, out / "raster.tif", timeout=120)
+            options = PageOptions(languages="eng", dpi=rendered.dpi)
+            pages.append(process_page(rendered.path, out, options))
+        pdfs.append(build_searchable_pdf(pages, tmp_path / name / "searchable.pdf", METADATA))
+        alto = build_alto(pages, tmp_path / name / "alto.xml", METADATA.digitized_at)
+        assert alto_errors(alto) == [], name
+        kept = [page.kept_scan is not None for page in pages]
+        assert kept == [name != "c03-29.pdf"] * len(pages), name  # every bilevel scan kept
+
+    assert pdfa_failures(pdfs) == {str(pdf): [] for pdf in pdfs}
