@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,11 +22,11 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from sqlalchemy import create_engine, make_url, text  # noqa: E402
 
 from bench import services  # noqa: E402
 from bench.engines import vm_hwm_kib  # noqa: E402
 from sohoa.app import register_samples  # noqa: E402
+from tests.helpers.databases import fresh_postgresql_database  # noqa: E402
 
 WORK = REPO / "bench" / "work" / "managers"
 
@@ -99,18 +98,9 @@ def run_managers(log: Callable[[str], None] = print) -> dict[str, Any]:
     log(f"managers: sohoa report on SQLite {results['sqlite']}")
     server = services.postgresql_url()
     if server:
-        name = f"sohoa_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(server, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(server).set(database=name).render_as_string(hide_password=False)
+        with fresh_postgresql_database(server) as url:
             results["postgresql"] = report_timings(data, url)
             log(f"managers: sohoa report on PostgreSQL {results['postgresql']}")
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
     # Two sizes: bounded memory is the same peak for five times the rows.
     results["register_import_small"] = import_memory(100_000)
     results["register_import"] = import_memory(500_000)

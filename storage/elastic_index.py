@@ -55,7 +55,15 @@ FACET_SIZE = 500
 REASON_CHARS = 300
 
 ID_PAGE = 1000  # record ids fetched per request by record_ids()
-HIT_FIELDS = ["document_type", "dossier_code", "unit", "issue_date", "page_count", "preview_page"]
+HIT_FIELDS = [
+    "document_type",
+    "dossier_code",
+    "unit",
+    "issue_date",
+    "page_count",
+    "preview_page",
+    "signature",
+]
 
 MAPPING: dict[str, Any] = {
     "dynamic": "strict",

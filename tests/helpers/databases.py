@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Connection, create_engine, make_url, text
 
 from sohoa.storage.database import forget_engines
 
@@ -39,6 +39,21 @@ def fresh_postgresql_database(server_url: str) -> Iterator[str]:
         finally:
             forget_engines()
             with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                _drop(connection, name)
     finally:
         admin.dispose()
+
+
+def _drop(connection: Connection, name: str) -> None:
+    """Drop database ``name`` after ending this role's connections to it. Not
+    ``WITH (FORCE)``: that must also end an autovacuum worker busy on it, which
+    a role without pg_signal_backend may not do; a plain DROP makes autovacuum
+    step aside by itself."""
+    connection.execute(
+        text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+            " AND usename = current_user AND pid <> pg_backend_pid()"
+        ),
+        {"name": name},
+    )
+    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
