@@ -104,14 +104,10 @@ def _render_pdf_page(
 ) -> RenderedPage:
     number = page_index + 1
     images = poppler.list_page_images(pdf, number, timeout)
-    scan_copy(out).unlink(missing_ok=True)
+    kept_scan = scan_copy(out)
+    kept_scan.unlink(missing_ok=True)
     page = _analyse_page(
-        pdf,
-        page_index,
-        images,
-        decode_scan=use_embedded,
-        render_dpi=dpi,
-        keep_scan_to=scan_copy(out),
+        pdf, page_index, images, decode_scan=use_embedded, render_dpi=dpi, keep_scan_to=kept_scan
     )
     if use_embedded and page.native_dpi is not None:
         if page.scan is not None:
@@ -159,7 +155,7 @@ def _keep_bilevel_scan(
     else, a one-page PDF the size of its raster (one unit a pixel) that draws
     that image's stream, copied without decoding, where the raster shows it:
     rendered at 72 DPI it is the raster. The searchable PDF draws these bytes
-    (``searchable_pdf.compose_page_pdf``), so the scan is kept as scanned."""
+    (``searchable_pdf.compose_kept_scan_pdf``), so the scan is kept as scanned."""
     if content.other_marks or len(content.image_draws) != 1:
         return
     xobject, image_matrix = content.image_draws[0]
@@ -236,9 +232,7 @@ def _decode_plain_scan(xobject: pikepdf.Stream) -> Image.Image | None:
     qpdf and Pillow decode these several times faster than pdfimages, which
     also writes an 8-bit gray Flate image as RGB.
     """
-    filters = xobject.get("/Filter")
-    if isinstance(filters, pikepdf.Array):
-        filters = filters[0] if len(filters) == 1 else None
+    filters = _single_filter(xobject)
     mode = _PLAIN_COLOUR_SPACES.get(str(xobject.get("/ColorSpace")))
     if str(filters) not in _PLAIN_FILTERS or xobject.get("/BitsPerComponent") != 8 or not mode:
         return None
@@ -250,11 +244,17 @@ def _decode_plain_scan(xobject: pikepdf.Stream) -> Image.Image | None:
     return scan if scan.mode == mode else None
 
 
-def _is_compressed_bilevel(xobject: pikepdf.Stream) -> bool:
-    """A 1-bit image under one JBIG2 or CCITT fax filter."""
+def _single_filter(xobject: pikepdf.Stream) -> object:
+    """The stream's one filter (a name, or a one-name array unwrapped); None for a chain."""
     filters = xobject.get("/Filter")
     if isinstance(filters, pikepdf.Array):
-        filters = filters[0] if len(filters) == 1 else None
+        return filters[0] if len(filters) == 1 else None
+    return filters
+
+
+def _is_compressed_bilevel(xobject: pikepdf.Stream) -> bool:
+    """A 1-bit image under one JBIG2 or CCITT fax filter."""
+    filters = _single_filter(xobject)
     return str(filters) in _BILEVEL_FILTERS and xobject.get("/BitsPerComponent") == 1
 
 
