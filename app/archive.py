@@ -66,10 +66,8 @@ def archive_dossier(
     for number, (page, source_name) in enumerate(
         zip(outputs.pages, outputs.page_sources, strict=True), start=1
     ):
-        # The page image is stored once, inside the searchable PDF; only the
-        # small thumbnail is kept beside it.
-        thumb_key = keys.thumbnail_key(record_id, number)
-        store.put_file(thumb_key, page.thumbnail_path, "image/jpeg")
+        # The page image is stored once, inside the searchable PDF; viewers
+        # make thumbnails from it on demand.
         page_records.append(
             PageRecord(
                 number=number,
@@ -85,7 +83,6 @@ def archive_dossier(
                 word_count=page.word_count,
                 text=page.text,
                 qr_payloads=tuple(page.qr_payloads),
-                thumbnail_key=thumb_key,
             )
         )
 

@@ -5,9 +5,11 @@ number/symbol typed into the one search box rank their exact matches first."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -25,7 +27,7 @@ from sohoa.models import (
     SignatureVerdict,
 )
 from sohoa.pipeline.alto import read_alto_words
-from sohoa.pipeline.searchable_pdf import page_scan
+from sohoa.pipeline.searchable_pdf import page_scan, page_thumbnail
 
 # CMND 9 digits, CCCD 12; tax codes 10 digits, branches 10-3.
 _ID_NUMBER = re.compile(r"\d{9}|\d{12}|\d{10}(?:-\d{3})?")
@@ -34,6 +36,7 @@ _DOSSIER_CODE = re.compile(r"(?=.*\d)(?=.*[A-Za-z])[0-9A-Za-z][0-9A-Za-z._/-]{2,
 # Number/symbol of an official document: "123/QĐ-UBND", "45/2024/NĐ-CP".
 _NUMBER_SYMBOL = re.compile(r"\d+/[\wĐđ./-]+")
 EXACT_LOOKUP_LIMIT = 5
+THUMBNAIL_CACHE = Path("cache", "thumbnails")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,22 +185,69 @@ def file_chunks(key: str) -> Generator[bytes, None, None]:
 def record_file(record: Record, kind: str, number: int = 1) -> tuple[Iterator[bytes], str, str]:
     """(bytes in chunks, content type, download name) of one of the record's
     files (see ``record_file_key``). A page image is taken from the searchable
-    PDF, where it is stored, unless the record is older and kept it apart.
+    PDF, where it is stored, and a thumbnail made from it (and cached, see
+    ``_thumbnail``), unless the record is older and kept them apart.
 
     Raises:
         ObjectNotFound: the record has no such file (before any chunk).
     """
     page = next((p for p in record.pages if p.number == number), None)
-    if kind != "page" or page is None or page.image_key or not record.searchable_pdf_key:
+    stored_apart = page is not None and (
+        page.image_key if kind == "page" else page.thumbnail_key if kind == "thumbnail" else ""
+    )
+    if kind not in ("page", "thumbnail") or page is None or stored_apart:
         key, content_type, name = record_file_key(record, kind, number)
         return file_chunks(key), content_type, name
-    with tempfile.TemporaryDirectory() as scratch:
-        pdf = backends.object_store().download(
-            record.searchable_pdf_key, Path(scratch) / "searchable.pdf"
-        )
+    short = record.record_id[:12]
+    if kind == "thumbnail":
+        return iter([_thumbnail(record, number)]), "image/jpeg", f"{short}-{number:04d}-thumb.jpg"
+    with _searchable_pdf(record) as pdf:
         try:
             data, content_type = page_scan(pdf, number)
         except ProcessingError as exc:
             raise ObjectNotFound(str(exc)) from exc
     suffix = ".jpg" if content_type == "image/jpeg" else ".png"
-    return iter([data]), content_type, f"{record.record_id[:12]}-{number:04d}{suffix}"
+    return iter([data]), content_type, f"{short}-{number:04d}{suffix}"
+
+
+@contextmanager
+def _searchable_pdf(record: Record) -> Iterator[Path]:
+    """The record's searchable PDF, downloaded to a scratch folder for the block."""
+    if not record.searchable_pdf_key:
+        raise ObjectNotFound(f"Record {record.record_id[:12]} has no searchable PDF.")
+    with tempfile.TemporaryDirectory() as scratch:
+        yield backends.object_store().download(
+            record.searchable_pdf_key, Path(scratch) / "searchable.pdf"
+        )
+
+
+def _thumbnail(record: Record, number: int) -> bytes:
+    """Page ``number``'s thumbnail, made from the searchable PDF the first time
+    and kept in ``<data_dir>/cache/thumbnails``; a cache that cannot be
+    written (a read-only archive) only costs the next view a new rendering.
+    The cached name carries the record's digitization time, so a record
+    digitized again is shown afresh."""
+    stamp = record.digitized_at.strftime("%Y%m%dT%H%M%S%f")
+    cached = (
+        backends.settings().data_dir
+        / THUMBNAIL_CACHE
+        / record.record_id
+        / f"{stamp}-{number:04d}.jpg"
+    )
+    try:
+        return cached.read_bytes()
+    except OSError:
+        pass
+    with _searchable_pdf(record) as pdf:
+        try:
+            data = page_thumbnail(pdf, number)
+        except ProcessingError as exc:
+            raise ObjectNotFound(str(exc)) from exc
+    partial = cached.with_name(f".{cached.name}.{os.getpid()}")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        partial.replace(cached)
+    except OSError:
+        partial.unlink(missing_ok=True)
+    return data

@@ -116,7 +116,7 @@ def _ingest_vs_floor(met: bool, results: dict[str, Any]) -> str:
         f"On one worker, page after page, sohoa spends {per_page:.2f} s per page where bare "
         f"tesseract spends {floor:.2f} s ({per_page / floor:.2f}×): OCR {ocr:.2f} s, "
         f"rendering the page {render:.2f} s, the steps around OCR {steps:.2f} s (loading the "
-        "page, blank test, orientation and skew, cleanup, JPEG and thumbnail, QR). "
+        "page, blank test, orientation and skew, cleanup, page image, QR). "
     )
     if same:
         text += (
@@ -151,7 +151,7 @@ def _ingest_vs_floor(met: bool, results: dict[str, Any]) -> str:
         )
         + " A full-page JPEG or Flate scan in a PDF is decoded in "
         "process, one overview serves the blank test and the QR search, and "
-        "the page JPEG and thumbnail come from one decoded image. What remains is work the "
+        "the page image is written from the decoded page. What remains is work the "
         "floor does not do: orientation, deskew, the cleaned OCR copy, the stored page "
         "image, QR codes, the searchable PDF and the index."
     )

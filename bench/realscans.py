@@ -62,7 +62,6 @@ WORKERS = 2
 # What every ProcessedPage records; anything else it records is listed as extra.
 _BASE_RECORD = {
     "image_path",
-    "thumbnail_path",
     "ocr_json_path",
     "text",
     "qr_payloads",

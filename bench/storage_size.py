@@ -3,9 +3,10 @@
 Each of OCRmyPDF's real scans (``bench/corpus.py:REAL_SCANS``) goes through the
 steps the flow runs (``inspect_file``, ``render_page``, ``process_page``,
 ``finish_dossier``, ``archive_dossier``) into a filesystem object store; the
-record's folder (``records/<id>/``: searchable PDF/A, ocr.json, thumbnails,
-manifest) is weighed against the original file, and each page image's kind
-(bilevel G4, gray or colour JPEG) is read from the searchable PDF.
+record's folder (``records/<id>/``: searchable PDF/A, ALTO, manifest) is
+weighed against the original file and OCRmyPDF's searchable PDF, and each
+page image's kind (bilevel G4, gray or colour JPEG) is read from the
+searchable PDF.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import pikepdf
 
 from bench.corpus import LIMITS, REAL_SCANS, fetch_ocrmypdf_resources
+from bench.engines import VENV_BIN, base_env, run_program
 from sohoa.app.archive import archive_dossier
 from sohoa.app.intake import CheckedDossier, finish_dossier
 from sohoa.pipeline.inbox import DossierSpec
@@ -32,6 +34,9 @@ from sohoa.storage.filesystem import FilesystemObjectStore
 # Before this section existed (issue 13): cardinal.pdf's searchable PDF and record folder.
 BEFORE = {"cardinal.pdf": {"searchable_pdf_bytes": 5_200_000, "record_bytes": 10_900_000}}
 TARGET_RATIO = 1.5
+# OCRmyPDF's searchable PDF for comparison: its page images as they are
+# (--deskew would re-encode them), plain PDF (its PDF/A needs Ghostscript).
+OCRMYPDF_SIZE_FLAGS = ("--rotate-pages", "-l", "eng", "--output-type", "pdf", "--quiet")
 
 
 def run_storage(work: Path, cache: Path, log: Callable[[str], None]) -> dict[str, Any]:
@@ -41,13 +46,23 @@ def run_storage(work: Path, cache: Path, log: Callable[[str], None]) -> dict[str
     files = {}
     for name in REAL_SCANS:
         files[name] = _store_one(resources / name, work / name, store)
+        files[name]["ocrmypdf_pdf_bytes"] = _ocrmypdf_pdf_bytes(resources / name, work)
         log(f"storage: {name} {files[name]}")
     return {
         "files": files,
         "before": BEFORE,
         "target_ratio": TARGET_RATIO,
         "jpeg_quality": PageOptions().jpeg_quality,
+        "ocrmypdf_flags": " ".join(OCRMYPDF_SIZE_FLAGS),
     }
+
+
+def _ocrmypdf_pdf_bytes(original: Path, work: Path) -> int:
+    out = work / "ocrmypdf" / original.name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = [str(VENV_BIN / "ocrmypdf"), *OCRMYPDF_SIZE_FLAGS, str(original), str(out)]
+    run_program(command, base_env())
+    return out.stat().st_size
 
 
 def _store_one(original: Path, work: Path, store: FilesystemObjectStore) -> dict[str, Any]:
@@ -62,7 +77,7 @@ def _store_one(original: Path, work: Path, store: FilesystemObjectStore) -> dict
     outputs = finish_dossier(dossier, pages, [original.name] * len(pages), work, load_rules(), 60)
     record = archive_dossier(store, dossier.record_id, "bench", spec, outputs)
     prefix = keys.record_prefix(record.record_id)
-    parts = {part: 0 for part in ("pdf", "alto", "thumbnails", "manifest and checksums")}
+    parts = {part: 0 for part in ("pdf", "alto", "manifest and checksums")}
     for key in store.list_keys(prefix):
         parts[_part(key)] += _size(store, key)
     record_bytes = sum(parts.values())
@@ -74,7 +89,6 @@ def _store_one(original: Path, work: Path, store: FilesystemObjectStore) -> dict
         "page_image_bytes": image_bytes,
         "rest_of_pdf_bytes": parts["pdf"] - image_bytes,
         "alto_bytes": parts["alto"],
-        "thumbnail_bytes": parts["thumbnails"],
         "manifest_bytes": parts["manifest and checksums"],
         "record_bytes": record_bytes,
         "record_vs_original": round(record_bytes / source.size, 2),
@@ -91,7 +105,7 @@ def _part(key: str) -> str:
         return "pdf"
     if key.endswith(".xml.gz"):
         return "alto"
-    return "thumbnails"
+    raise ValueError(f"{key} is no part of a record this bench knows")
 
 
 def _page_image_bytes(pdf_path: Path) -> int:

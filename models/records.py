@@ -131,7 +131,7 @@ class PageRecord(Frozen):
     text: str = ""
     qr_payloads: tuple[str, ...] = ()
     image_key: str = ""  # records made before page images lived only in the searchable PDF
-    thumbnail_key: str = ""
+    thumbnail_key: str = ""  # records made before thumbnails were made on demand
 
 
 class Record(Frozen):

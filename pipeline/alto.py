@@ -121,17 +121,15 @@ def _page(
 
 
 def _line(line_id: str, words: list[Word]) -> str:
-    """A TextLine: its words, a space between each two."""
+    """A TextLine: its words, a space between each two. A space's box is the
+    gap between its words' boxes, so it is left out, as are the words' IDs
+    (both optional): a third less to store."""
     parts = [f'<TextLine ID="{line_id}" {_box(words)}>']
     for index, word in enumerate(words):
         if index:
-            previous = words[index - 1]
-            gap_left = previous.left + previous.width
-            parts.append(
-                f'<SP WIDTH="{max(word.left - gap_left, 0)}" HPOS="{gap_left}" VPOS="{word.top}"/>'
-            )
+            parts.append("<SP/>")
         parts.append(
-            f'<String ID="{line_id}_w{index + 1}" CONTENT={quoteattr(word.text)}'
+            f"<String CONTENT={quoteattr(word.text)}"
             f' HPOS="{word.left}" VPOS="{word.top}" WIDTH="{word.width}" HEIGHT="{word.height}"'
             f' WC="{_fraction(word.confidence)}"/>'
         )

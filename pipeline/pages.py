@@ -1,12 +1,12 @@
-"""One page from rasterized image to upright page image, thumbnail, QR
-payloads and OCR word boxes. The flow calls ``process_page`` once per page;
+"""One page from rasterized image to upright page image, QR payloads and
+OCR word boxes. The flow calls ``process_page`` once per page;
 only that page is held in memory.
 
 Files written to ``out_dir`` (fixed names, so tasks pass paths only): the
 faithful page, turned upright and deskewed, in the nature of the scan
 (``page.tif``, CCITT Group 4, for a bilevel scan, which stays bilevel;
 ``page.jpg`` at ``PageOptions.jpeg_quality`` for gray, which stays gray, and
-for colour), ``thumb.jpg`` and ``ocr.json`` (words with boxes in the page
+for colour) and ``ocr.json`` (words with boxes in the page
 image's pixels, and confidences; the searchable PDF's text layer is drawn
 from them).
 """
@@ -43,9 +43,7 @@ log = logging.getLogger(__name__)
 
 PAGE_IMAGE = "page.jpg"
 BILEVEL_PAGE_IMAGE = "page.tif"
-THUMBNAIL = "thumb.jpg"
 OCR_JSON = "ocr.json"
-THUMBNAIL_QUALITY = 80
 # Pages whose mean word confidence is below this get a second look (the
 # plain image, the other scale) and the best reading is kept. On sroie-dev
 # receipts the pages read badly (CER > 0.25) had 30-66, most others 70-90.
@@ -65,7 +63,6 @@ class PageOptions:
     dpi: int = 300
     ocr_timeout: float = 300.0
     jpeg_quality: int = 85
-    thumbnail_px: int = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +83,6 @@ class ProcessedPage:
     """
 
     image_path: Path
-    thumbnail_path: Path
     ocr_json_path: Path
     width: int
     height: int
@@ -109,7 +105,7 @@ class ProcessedPage:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able: paths as strings, tuples as lists."""
         data = asdict(self)
-        for name in ("image_path", "thumbnail_path", "ocr_json_path"):
+        for name in ("image_path", "ocr_json_path"):
             data[name] = str(data[name])
         data["qr_payloads"] = list(self.qr_payloads)
         data["second_look"] = list(self.second_look)
@@ -120,7 +116,7 @@ class ProcessedPage:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProcessedPage:
         values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
-        for name in ("image_path", "thumbnail_path", "ocr_json_path"):
+        for name in ("image_path", "ocr_json_path"):
             values[name] = Path(values[name])
         values["qr_payloads"] = tuple(values["qr_payloads"])
         values["second_look"] = tuple(values.get("second_look", ()))
@@ -186,10 +182,10 @@ def is_bilevel(page: np.ndarray) -> bool:
     return page.ndim == 2 and not np.any((page != 0) & (page != 255))
 
 
-def _save_page_images(
+def _save_page_image(
     page: np.ndarray, out_dir: Path, dpi: int, options: PageOptions, bilevel: bool
 ) -> Path:
-    """The page image with its DPI (see the module's docstring), and thumb.jpg."""
+    """The page image with its DPI (see the module's docstring)."""
     image = Image.fromarray(page)
     if bilevel:
         page_image = out_dir / BILEVEL_PAGE_IMAGE
@@ -198,9 +194,6 @@ def _save_page_images(
     else:
         page_image = out_dir / PAGE_IMAGE
         image.save(page_image, "JPEG", quality=options.jpeg_quality, dpi=(dpi, dpi))
-    size = (options.thumbnail_px, options.thumbnail_px)
-    image.thumbnail(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
-    image.save(out_dir / THUMBNAIL, "JPEG", quality=THUMBNAIL_QUALITY)
     return page_image
 
 
@@ -351,7 +344,7 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
     corrected only when the estimate is sure and it moves the text lines by
     half a glyph or more; the same turns applied to the
     faithful image, written with its DPI as a bilevel, gray or colour scan
-    it is (see the module's docstring) plus a thumbnail;
+    it is (see the module's docstring);
     QR codes; the OCR engine on a cleaned-up copy (and the dropout, the
     better kept) scaled to the size it reads best, with a second look at
     weak readings (see ``_read``); ocr.json.
@@ -403,7 +396,7 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
                 dpi = text.page_dpi(options.dpi)
     height, width = page.shape[:2]
     with timer("jpeg"):
-        page_image = _save_page_images(page, out_dir, dpi, options, bilevel)
+        page_image = _save_page_image(page, out_dir, dpi, options, bilevel)
     kept_scan: Path | None = scan_copy(image_path)
     if not (bilevel and kept_scan and kept_scan.is_file()):
         kept_scan = None
@@ -428,7 +421,6 @@ def process_page(image_path: Path, out_dir: Path, options: PageOptions) -> Proce
     )
     return ProcessedPage(
         image_path=page_image,
-        thumbnail_path=out_dir / THUMBNAIL,
         ocr_json_path=ocr_json,
         width=width,
         height=height,

@@ -14,6 +14,7 @@ copy and search with their diacritics.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import os
@@ -40,6 +41,8 @@ GLYPHLESS_FONT = Path(__file__).with_name("glyphless.ttf")
 _FONT = pikepdf.Name("/FOCR")  # a fixed resource name keeps the output reproducible
 _GLYPH_WIDTH = 500  # /DW: every glyph is 500/1000 em wide
 _SPACE = " "
+_PEN_SLACK = 0.05  # points a word may start from its box's left edge
+THUMBNAIL_QUALITY = 80
 
 
 def compose_page_pdf(image_jpeg: Path, words: Sequence[Word], dpi: int, out_pdf: Path) -> Path:
@@ -150,21 +153,37 @@ def _text_layer(
             continue
         baseline = origin[1] - bottom * sy  # glyphs reach from the baseline up one em
         out.append(f"{_FONT} {size:.2f} Tf")
+        pen: float | None = None  # where the text position is, along the line
         for word, following in zip(line, [*line[1:], None], strict=True):
-            width = word.width * sx
-            out.append(f"1 0 0 1 {origin[0] + word.left * sx:.2f} {baseline:.2f} Tm")
-            out.append(f"{_stretch(word.text, width, size):.2f} Tz {_hex(word.text)} Tj")
+            left = origin[0] + word.left * sx
+            if pen is None or abs(pen - left) > _PEN_SLACK:
+                # Placed anew only where the pen is not already there (after a
+                # space stretched up to this word), a third less text to store.
+                out.append(f"1 0 0 1 {left:.2f} {baseline:.2f} Tm")
+                pen = left
+            pen += _show(out, word.text, word.width * sx, size)
             if following is not None:  # a space up to the next word, for copy and paste
                 gap = max((following.left - word.left - word.width) * sx, 0.01 * size)
-                out.append(f"{_stretch(_SPACE, gap, size):.2f} Tz {_hex(_SPACE)} Tj")
+                pen += _show(out, _SPACE, gap, size)
     out.append("ET")
     return "\n".join(out).encode("ascii")
 
 
+def _show(out: list[str], text: str, width: float, size: float) -> float:
+    """Append the operators that show ``text`` stretched to ``width`` points;
+    returns how far they move the pen (the stretch as written, rounded)."""
+    stretch = round(_stretch(text, width, size), 2)
+    out.append(f"{stretch:.2f} Tz {_hex(text)} Tj")
+    return _natural_width(text, size) * stretch / 100
+
+
+def _natural_width(text: str, size: float) -> float:
+    return len(text.encode("utf-16-be")) // 2 * size * _GLYPH_WIDTH / 1000
+
+
 def _stretch(text: str, width: float, size: float) -> float:
     """The horizontal scaling (Tz, percent) that makes ``text`` ``width`` points wide."""
-    natural = len(text.encode("utf-16-be")) // 2 * size * _GLYPH_WIDTH / 1000
-    return 100 * width / natural
+    return 100 * width / _natural_width(text, size)
 
 
 def _hex(text: str) -> str:
@@ -259,7 +278,63 @@ def merge_pdfs(
             join_pages(pages, partial, timeout, base=base)
     finally:
         base.unlink(missing_ok=True)
+    if len(pages) > 1:
+        share_repeated_resources(out_pdf)
     return out_pdf
+
+
+def share_repeated_resources(pdf_path: Path) -> int:
+    """Make pages that carry equal images or fonts draw them from one object,
+    and rewrite ``pdf_path`` (atomically) when any were repeated; returns how
+    many copies were dropped. Each page PDF brings its own text-layer font,
+    and a scan that draws one image on several pages (OCRmyPDF's
+    cardinal.pdf) brings that image once per page."""
+    with pikepdf.open(pdf_path) as pdf:
+        first: dict[bytes, pikepdf.Object] = {}
+        dropped = 0
+        for page in pdf.pages:
+            resources = page.obj.get("/Resources", pikepdf.Dictionary())
+            for category in ("/XObject", "/Font"):
+                named = resources.get(category, pikepdf.Dictionary())
+                for name, value in list(named.items()):
+                    kept = first.setdefault(_fingerprint(value), value)
+                    if kept.is_indirect and value.is_indirect and kept.objgen != value.objgen:
+                        named[name] = kept
+                        dropped += 1
+        if dropped:
+            with _written_atomically(pdf_path) as partial:
+                pdf.save(
+                    partial,
+                    object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                    deterministic_id=True,
+                )
+    return dropped
+
+
+def _fingerprint(value: pikepdf.Object) -> bytes:
+    """A digest of ``value`` and everything it refers to (a stream's raw bytes
+    included), equal for equal objects whatever their object numbers."""
+    digest = hashlib.sha256()
+
+    def feed(item: pikepdf.Object) -> None:
+        if isinstance(item, pikepdf.Stream):
+            digest.update(b"stream")
+            feed(pikepdf.Dictionary({k: v for k, v in item.stream_dict.items() if k != "/Length"}))
+            digest.update(item.read_raw_bytes())
+        elif isinstance(item, pikepdf.Dictionary):
+            for key in sorted(item.keys()):
+                digest.update(b"/" + key.encode())
+                feed(item[key])
+        elif isinstance(item, pikepdf.Array):
+            digest.update(b"[")
+            for element in item:
+                feed(element)
+            digest.update(b"]")
+        else:
+            digest.update(repr(item).encode())
+
+    feed(value)
+    return digest.digest()
 
 
 @contextmanager
@@ -307,6 +382,33 @@ def page_scan(pdf: Path, number: int, timeout: float = 120.0) -> tuple[bytes, st
         poppler.render_pdf_page(pdf, number, dpi, rendered, timeout, gray=True)
         with Image.open(rendered) as page:
             return _png(page), "image/png"
+
+
+def page_thumbnail(pdf: Path, number: int, size_px: int = 256, timeout: float = 60.0) -> bytes:
+    """Page ``number`` of a searchable PDF as a JPEG thumbnail whose longer
+    side is ``size_px``: rendered by poppler at twice that and reduced, so
+    thin strokes stay visible. Records keep no thumbnails; viewers make them
+    from the PDF on demand (``app/lookup.py`` caches them).
+
+    Raises:
+        ProcessingError: no such page, or poppler cannot render it
+            (``PopplerError``).
+    """
+    try:
+        with pikepdf.open(pdf) as document:
+            box = [float(edge) for edge in document.pages[number - 1].cropbox]
+            longer_side_pt = max(abs(box[2] - box[0]), abs(box[3] - box[1]))
+    except (IndexError, pikepdf.PdfError) as exc:
+        raise ProcessingError(f"No page {number} in {pdf.name}: {exc}") from exc
+    dpi = max(1, math.ceil(2 * size_px * 72 / longer_side_pt))
+    with tempfile.TemporaryDirectory(prefix="sohoa-thumb-") as scratch:
+        rendered = Path(scratch) / "page.ppm"
+        poppler.render_pdf_page(pdf, number, dpi, rendered, timeout)
+        with Image.open(rendered) as page:
+            page.thumbnail((size_px, size_px), Image.Resampling.LANCZOS)
+            out = io.BytesIO()
+            page.save(out, "JPEG", quality=THUMBNAIL_QUALITY)
+    return out.getvalue()
 
 
 def _png(image: Image.Image) -> bytes:

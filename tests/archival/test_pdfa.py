@@ -124,5 +124,14 @@ def test_every_real_scan_of_the_bench_corpus_makes_a_valid_pdfa_and_alto(tmp_pat
         assert alto_errors(alto) == [], name
         kept = [page.kept_scan is not None for page in pages]
         assert kept == [name != "c03-29.pdf"] * len(pages), name  # every bilevel scan kept
+        if any(kept):  # the scanner's own images, each once (cardinal.pdf draws one 4 times)
+            with pikepdf.open(resources / name) as source, pikepdf.open(pdfs[-1]) as made:
+                assert _images(made) == _images(source), name
 
     assert pdfa_failures(pdfs) == {str(pdf): [] for pdf in pdfs}
+
+
+def _images(pdf: pikepdf.Pdf) -> list[bytes]:
+    """The raw bytes of each image object the pages draw, each object once."""
+    drawn = {image.objgen: image for page in pdf.pages for image in page.get_images().values()}
+    return sorted(image.read_raw_bytes() for image in drawn.values())

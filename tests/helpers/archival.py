@@ -40,13 +40,11 @@ def generated_page(folder: Path, mode: str, words: tuple[Word, ...] = WORDS) -> 
         image.save(page_image, compression="group4", dpi=(150, 150))
     else:
         image.save(page_image, quality=85, dpi=(150, 150))
-    image.convert("L").resize((128, 181)).save(out / "thumb.jpg")
     result = OcrResult(" ".join(w.text for w in words), words, 84.5)
     ocr = {"width": 1240, "height": 1754, "dpi": 150, **result.to_dict()}
     (out / "ocr.json").write_text(json.dumps(ocr, ensure_ascii=False), encoding="utf-8")
     return ProcessedPage(
         image_path=page_image,
-        thumbnail_path=out / "thumb.jpg",
         ocr_json_path=out / "ocr.json",
         width=1240,
         height=1754,

@@ -171,7 +171,6 @@ def page(confidence: float, *, blank: bool = False) -> ProcessedPage:
     """A processed page as review sees it: its blankness and OCR confidence."""
     return ProcessedPage(
         image_path=Path("page.jpg"),
-        thumbnail_path=Path("thumb.jpg"),
         ocr_json_path=Path("page.json"),
         width=2480,
         height=3508,

@@ -35,12 +35,10 @@ def test_clean_page(page_png: PageWriter, tmp_path: Path) -> None:
     assert result.ocr_confidence > 80 and result.word_count > 150
     assert (result.width, result.height, result.dpi) == (2480, 3508, 300)
 
-    assert sorted(p.name for p in out.iterdir()) == ["ocr.json", "page.jpg", "thumb.jpg"]
+    assert sorted(p.name for p in out.iterdir()) == ["ocr.json", "page.jpg"]
     with Image.open(result.image_path) as jpeg:
         assert (jpeg.format, jpeg.mode, jpeg.size) == ("JPEG", "RGB", (2480, 3508))
         assert jpeg.info["dpi"] == pytest.approx((300, 300))
-    with Image.open(result.thumbnail_path) as thumb:
-        assert thumb.format == "JPEG" and max(thumb.size) == 256
     document = json.loads(result.ocr_json_path.read_text(encoding="utf-8"))
     assert document["width"] == 2480 and document["word_count"] == result.word_count
     word = next(w for w in document["words"] if w["text"] == "1524/QĐ-UBND")
@@ -82,12 +80,11 @@ def test_blank_page_is_flagged_and_not_ocred(page_png: PageWriter, tmp_path: Pat
     result = process_page(page_png(scan), tmp_path / "out", OPTIONS)
     assert result.blank
     assert (result.text, result.word_count, result.ocr_confidence) == ("", 0, 0.0)
-    assert result.image_path.is_file() and result.thumbnail_path.is_file()
+    assert result.image_path.is_file()
     assert json.loads(result.ocr_json_path.read_text())["words"] == []
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "ocr.json",
         "page.jpg",
-        "thumb.jpg",
     ]
 
 

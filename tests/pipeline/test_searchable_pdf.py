@@ -141,6 +141,13 @@ def test_merged_pages_keep_their_order_and_text(
     pages = poppler.pdf_text(merged, 30).split("\f")[:5]
     assert ["HOUSEHOLD" in page for page in pages] == [True, False, True, False, True]
     assert sorted(p.name for p in merged.parent.iterdir()) == ["all.pdf"]
+    # Equal images and the text layer's font are stored once, not once a page.
+    with pikepdf.open(merged) as pdf:
+        images = {image.objgen for page in pdf.pages for image in page.get_images().values()}
+        fonts = {
+            font.objgen for page in pdf.pages[::2] for font in page.Resources.Font.values()
+        }
+    assert (len(images), len(fonts)) == (2, 1)
 
 
 def test_same_inputs_give_the_same_bytes(
