@@ -412,6 +412,33 @@ def _record_summary(record: dict[str, Any]) -> dict[str, Any]:
     return ordered
 
 
+def _second_looks(runs: Iterable[PageRun]) -> dict[str, dict[str, Any]]:
+    """Per kind: pages read again because the first reading was weak, the
+    extra readings, which reading was kept, and sohoa's seconds per page
+    with and without a second look."""
+    looks: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        kind = looks.setdefault(
+            run.page.kind,
+            {"pages": 0, "looked_again": 0, "extra_readings": 0, "kept": {}, "seconds": {}},
+        )
+        tried = run.record.get("second_look") or []
+        kind["pages"] += 1
+        kind["looked_again"] += bool(tried)
+        kind["extra_readings"] += len(tried)
+        if tried:
+            kept = str(run.record.get("ocr_variant", ""))
+            kind["kept"][kept] = kind["kept"].get(kept, 0) + 1
+        group = "looked again" if tried else "read once"
+        kind["seconds"].setdefault(group, []).append(run.seconds.get("sohoa", 0.0))
+    for kind in looks.values():
+        kind["seconds_per_page"] = {
+            group: round(sum(values) / len(values), 2)
+            for group, values in kind.pop("seconds").items()
+        }
+    return looks
+
+
 def _turns(runs: Iterable[PageRun]) -> list[dict[str, Any]]:
     """Every sroie-dev page sohoa turned, with its evidence."""
     turned = []
@@ -487,6 +514,7 @@ def score_runs(runs: list[PageRun]) -> dict[str, Any]:
     }
     result: dict[str, Any] = {
         "kinds": kinds,
+        "second_looks": _second_looks(runs),
         "losing_pages": _losing_pages(runs),
         "sroie_turns": _turns(runs),
         "pages": [

@@ -198,6 +198,36 @@ def _cells(values: dict[str, Any], engines: list[str]) -> list[str]:
     return [f"{values[e]:.3f}" if e in values else "-" for e in engines]
 
 
+def _second_look_lines(looks: dict[str, dict[str, Any]]) -> list[str]:
+    """How often a weak first reading made sohoa read a page again, and its cost."""
+    rows = [
+        [
+            kind,
+            f"{figures['looked_again']} of {figures['pages']}",
+            str(figures["extra_readings"]),
+            ", ".join(f"{name}: {count}" for name, count in sorted(figures["kept"].items())) or "-",
+            _fmt(figures["seconds_per_page"].get("looked again", "-")),
+            _fmt(figures["seconds_per_page"].get("read once", "-")),
+        ]
+        for kind, figures in looks.items()
+    ]
+    header = [
+        "kind",
+        "pages looked at again",
+        "extra readings",
+        "reading kept",
+        "s/page looked again",
+        "s/page read once",
+    ]
+    return [
+        "Second looks: a page whose first reading's mean word confidence is below "
+        "`pages.WEAK_CONFIDENCE` is read again (the plain copy, the other scale, the same "
+        "copy as one block) and the best-scoring reading kept:",
+        "",
+        *_table(header, rows),
+    ]
+
+
 def _realscans(real: dict[str, Any], separate_runs: dict[str, Any]) -> list[str]:
     engines = ["sohoa", "tesseract", "ocrmypdf"]
     out = [
@@ -232,6 +262,9 @@ def _realscans(real: dict[str, Any], separate_runs: dict[str, Any]) -> list[str]
         + "; ".join(f"{k}: {_fmt(v)}" for k, v in seconds.items())
         + ".",
     ]
+    looks = real.get("second_looks")
+    if looks:
+        out += ["", *_second_look_lines(looks)]
     cards = real.get("cards")
     if cards:
         out += [
