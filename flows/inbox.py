@@ -52,8 +52,13 @@ def _dispatch(batch: Path) -> None:
     and the batch claim stops two runs from working on it anyway.
 
     A batch still here after its run ended (the run crashed with its worker,
-    or kept the batch through an outage) gets a new run, keyed after the last."""
-    folder = batch.stat()
+    or kept the batch through an outage) gets a new run, keyed after the last.
+    A batch that a run finished and moved away since the inbox was listed
+    gets none."""
+    try:
+        folder = batch.stat()
+    except FileNotFoundError:
+        return
     key = f"{batch}:{folder.st_ino}:{folder.st_ctime_ns}"
     for _ in range(MAX_RUNS_PER_BATCH):
         run: FlowRun = run_deployment(  # type: ignore[assignment]  # sync in a sync flow
@@ -66,6 +71,8 @@ def _dispatch(batch: Path) -> None:
         if run.state is None or not run.state.is_final() or claim_folder(batch).exists():
             get_run_logger().info("Batch %s dispatched as flow run %s", batch.name, run.name)
             return
+        if not batch.exists():
+            return  # its run finished and moved it after the inbox was listed
         key = f"{batch}:after:{run.id}"
     get_run_logger().warning(
         "Batch %s has had %d runs and is still in the inbox; see those runs' logs",

@@ -144,9 +144,7 @@ def test_merged_pages_keep_their_order_and_text(
     # Equal images and the text layer's font are stored once, not once a page.
     with pikepdf.open(merged) as pdf:
         images = {image.objgen for page in pdf.pages for image in page.get_images().values()}
-        fonts = {
-            font.objgen for page in pdf.pages[::2] for font in page.Resources.Font.values()
-        }
+        fonts = {font.objgen for page in pdf.pages[::2] for font in page.Resources.Font.values()}
     assert (len(images), len(fonts)) == (2, 1)
 
 
