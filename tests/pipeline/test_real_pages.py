@@ -43,12 +43,18 @@ def test_receipt_skewed_by_a_fraction_of_a_degree_is_not_deskewed(
     assert not page.skew_corrected
 
 
-def test_receipt_left_as_scanned_reads_as_well_as_plain_tesseract(tmp_path: Path) -> None:
-    image = SROIE / "617.jpg"
+def _truth_and_plain_tesseract(image: Path) -> tuple[str, str]:
+    """The receipt's transcript, and what plain ``tesseract FILE - -l eng`` reads."""
     truth = image.with_suffix(".gt.txt").read_text(encoding="utf-8")
     plain = subprocess.run(
         ["tesseract", str(image), "-", "-l", "eng"], capture_output=True, text=True, check=True
     ).stdout
+    return truth, plain
+
+
+def test_receipt_left_as_scanned_reads_as_well_as_plain_tesseract(tmp_path: Path) -> None:
+    image = SROIE / "617.jpg"
+    truth, plain = _truth_and_plain_tesseract(image)
 
     page = process_page(image, tmp_path, PageOptions(languages="eng"))
 
@@ -60,10 +66,7 @@ def test_weak_receipt_is_read_again_as_one_block(tmp_path: Path) -> None:
     reading (mean confidence below 60) drops the totals between them. Read
     again as one block, the totals are there, and that reading is kept."""
     image = SROIE / "398.jpg"
-    truth = image.with_suffix(".gt.txt").read_text(encoding="utf-8")
-    plain = subprocess.run(
-        ["tesseract", str(image), "-", "-l", "eng"], capture_output=True, text=True, check=True
-    ).stdout
+    truth, plain = _truth_and_plain_tesseract(image)
 
     page = process_page(image, tmp_path, PageOptions(languages="eng"))
 
