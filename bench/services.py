@@ -24,21 +24,21 @@ def elasticsearch_url() -> str:
     """``SOHOA_TEST_ES_URL`` from the environment or ``.services/live.env``."""
     if os.environ.get("SOHOA_TEST_ES_URL"):
         return os.environ["SOHOA_TEST_ES_URL"].rstrip("/")
-    if LIVE_ENV.is_file():
-        for line in LIVE_ENV.read_text(encoding="utf-8").splitlines():
-            name, _, value = line.partition("=")
-            if name.strip() == "SOHOA_TEST_ES_URL" and value.strip():
-                return value.strip().rstrip("/")
-    return DEFAULT_URL
+    return _from_live_env("SOHOA_TEST_ES_URL").rstrip("/") or DEFAULT_URL
 
 
 def postgresql_url() -> str:
     """``SOHOA_TEST_DATABASE_URL`` from ``.services/live.env`` (``make services``), or ""."""
+    return _from_live_env("SOHOA_TEST_DATABASE_URL")
+
+
+def _from_live_env(name: str) -> str:
+    """``name``'s value in ``.services/live.env``; "" when the file or the name is missing."""
     if not LIVE_ENV.is_file():
         return ""
     for line in LIVE_ENV.read_text(encoding="utf-8").splitlines():
-        name, _, value = line.partition("=")
-        if name.strip() == "SOHOA_TEST_DATABASE_URL":
+        key, _, value = line.partition("=")
+        if key.strip() == name and value.strip():
             return value.strip()
     return ""
 
