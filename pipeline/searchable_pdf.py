@@ -313,10 +313,24 @@ def share_repeated_resources(pdf_path: Path) -> int:
 
 def _fingerprint(value: pikepdf.Object) -> bytes:
     """A digest of ``value`` and everything it refers to (a stream's raw bytes
-    included), equal for equal objects whatever their object numbers."""
+    included), equal for equal objects whatever their object numbers. A
+    reference back to an object being digested (a scanner PDF's image may
+    carry one) counts as how far back it points."""
     digest = hashlib.sha256()
+    open_objects: list[tuple[int, int]] = []
 
     def feed(item: pikepdf.Object) -> None:
+        objgen = item.objgen if isinstance(item, pikepdf.Object) and item.is_indirect else None
+        if objgen in open_objects:
+            digest.update(b"back%d" % (len(open_objects) - open_objects.index(objgen)))
+            return
+        if objgen is not None:
+            open_objects.append(objgen)
+        feed_direct(item)
+        if objgen is not None:
+            open_objects.pop()
+
+    def feed_direct(item: pikepdf.Object) -> None:
         if isinstance(item, pikepdf.Stream):
             digest.update(b"stream")
             feed(pikepdf.Dictionary({k: v for k, v in item.stream_dict.items() if k != "/Length"}))

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sohoa.pipeline import poppler
 from sohoa.pipeline.ocr import Word
 from sohoa.pipeline.pdfa import ArchivalMetadata
-from sohoa.pipeline.searchable_pdf import compose_page_pdf, merge_pdfs
+from sohoa.pipeline.searchable_pdf import compose_page_pdf, merge_pdfs, share_repeated_resources
 from sohoa.pipeline.tesseract import recognize
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -154,3 +154,29 @@ def test_same_inputs_give_the_same_bytes(
     jpeg, words = ocr_pages[1]
     first = compose_page_pdf(jpeg, words, DPI, tmp_path / "a.pdf").read_bytes()
     assert compose_page_pdf(jpeg, words, DPI, tmp_path / "b.pdf").read_bytes() == first
+
+
+def test_equal_images_that_refer_to_themselves_are_shared(tmp_path: Path) -> None:
+    """A scanner PDF's image dictionary may carry a reference cycle; the kept
+    scan copies it, and sharing must still tell equal images apart."""
+    pdf = pikepdf.new()
+    for fill in (b"\xff", b"\xff", b"\x00"):
+        page = pdf.add_blank_page(page_size=(100, 100))
+        image = pdf.make_stream(
+            fill * 8,
+            Type=pikepdf.Name.XObject,
+            Subtype=pikepdf.Name.Image,
+            Width=8,
+            Height=8,
+            BitsPerComponent=1,
+            ColorSpace=pikepdf.Name.DeviceGray,
+        )
+        image.Self = image
+        page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im=image))
+        page.obj.Contents = pdf.make_stream(b"q 100 0 0 100 0 0 cm /Im Do Q")
+    pdf.save(tmp_path / "cycles.pdf")
+
+    assert share_repeated_resources(tmp_path / "cycles.pdf") == 1
+    with pikepdf.open(tmp_path / "cycles.pdf") as shared:
+        images = [page.Resources.XObject.Im for page in shared.pages]
+    assert images[0].objgen == images[1].objgen != images[2].objgen
