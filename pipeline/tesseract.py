@@ -10,8 +10,9 @@ through the one subprocess helper (pytesseract's have no timeout).
 
 pytesseract writes its output to a temporary file and reads it back, and
 only shows stderr when tesseract fails; a page image given as an array is
-written here as uncompressed PGM (pytesseract would write PNG, some ten
-times slower to encode and to decode).
+written here as uncompressed TIFF. pytesseract would write PNG, some ten
+times slower to encode and to decode; Leptonica reads PGM byte by byte,
+which cost 0.18 CPU s more than the same A4 page at 300 DPI as TIFF.
 
 Threading: the functions are safe to call from several processes or
 threads at once; the version and language lists are cached per process.
@@ -125,12 +126,15 @@ def check_languages(languages: str) -> None:
             )
 
 
+_UNCOMPRESSED_TIFF = [cv2.IMWRITE_TIFF_COMPRESSION, 1]
+
+
 @contextmanager
-def _as_pgm(image: np.ndarray) -> Iterator[Path]:
-    """``image`` as an uncompressed PGM/PPM file that lives for the ``with`` block."""
+def _as_tiff(image: np.ndarray) -> Iterator[Path]:
+    """``image`` as an uncompressed TIFF file that lives for the ``with`` block."""
     with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as folder:
-        path = Path(folder) / ("page.pgm" if image.ndim == 2 else "page.ppm")
-        if not cv2.imwrite(str(path), image):
+        path = Path(folder) / "page.tif"
+        if not cv2.imwrite(str(path), image, _UNCOMPRESSED_TIFF):
             raise MachineFault(f"Cannot write {path} for Tesseract; check free disk space.")
         yield path
 
@@ -198,7 +202,7 @@ def detect_orientation(image: np.ndarray, timeout: float, dpi: int = 150) -> Ori
     """
     check_languages("osd")
     config = f"--dpi {dpi} -c min_characters_to_try={OSD_MIN_CHARACTERS}"
-    with _as_pgm(image) as path:
+    with _as_tiff(image) as path:
         output = _call(
             "detect the page orientation",
             timeout,
@@ -219,7 +223,7 @@ def ocr_tsv(
     """Tesseract's TSV (words with boxes and confidences) for one page image file.
 
     Args:
-        image_path: any format Leptonica reads (uncompressed PNM or TIFF read fastest).
+        image_path: any format Leptonica reads (uncompressed TIFF reads fastest).
         languages: e.g. "vie+eng".
         dpi: resolution of the image.
         timeout: seconds before tesseract is stopped.
@@ -249,7 +253,7 @@ def recognize(
     image: np.ndarray, languages: str, dpi: int, timeout: float, one_block: bool = False
 ) -> OcrResult:
     """The words of an upright page image (see ``ocr_tsv``)."""
-    with _as_pgm(image) as path:
+    with _as_tiff(image) as path:
         return parse_tsv(ocr_tsv(path, languages, dpi, timeout, one_block))
 
 

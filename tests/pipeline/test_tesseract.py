@@ -126,7 +126,7 @@ def test_recognize_gives_vietnamese_words_with_boxes(header: np.ndarray) -> None
 
 @pytest.mark.ocr
 def test_recognize_reads_the_same_as_a_file(header: np.ndarray, header_png: Path) -> None:
-    """The array goes to tesseract as PGM; a PNG of the same pixels reads the same."""
+    """The array goes to tesseract as TIFF; a PNG of the same pixels reads the same."""
     assert recognize(header, "vie+eng", 300, TIMEOUT) == parse_tsv(
         ocr_tsv(header_png, "vie+eng", 300, TIMEOUT)
     )
