@@ -14,7 +14,7 @@ from sohoa.pipeline.cleanup import to_grayscale
 from sohoa.pipeline.dossier import build_searchable_pdf
 from sohoa.pipeline.pages import PageOptions, process_page
 from sohoa.pipeline.pdfa import ArchivalMetadata
-from sohoa.pipeline.scale import MAX_UPSCALE, measure_text
+from sohoa.pipeline.scale import MAX_UPSCALE, SHRUNK_GLYPH_PX, measure_text
 from sohoa.samples import render_page
 from tests.helpers.pages import character_error_rate
 
@@ -32,7 +32,9 @@ def test_resolution_is_measured_from_the_text(dpi: int) -> None:
         assert 1.0 < scale.ocr_factor() <= MAX_UPSCALE
     else:
         assert measured == 300
-        assert scale.ocr_factor() == 1.0
+        # Body text at 300 DPI and above is shrunk for OCR, to glyphs Tesseract reads as well.
+        assert scale.ocr_factor() < 1.0
+        assert scale.glyph_px * scale.ocr_factor() == pytest.approx(SHRUNK_GLYPH_PX)
 
 
 @pytest.mark.ocr
