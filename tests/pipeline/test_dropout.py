@@ -4,21 +4,49 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from PIL import Image
 
+from sohoa.pipeline import ocr_engine
 from sohoa.pipeline.candidates import read
 from sohoa.pipeline.cleanup import to_grayscale
 from sohoa.pipeline.dropout import drop_colour, has_coloured_background
 from sohoa.pipeline.metadata import PageText, extract_metadata, load_rules
-from sohoa.pipeline.pages import PageOptions, process_page
+from sohoa.pipeline.ocr import OcrResult
+from sohoa.pipeline.ocr_engine import DEFAULT_ENGINE, OcrEngine, get_engine
+from sohoa.pipeline.pages import SURE_CONFIDENCE, PageOptions, process_page
 from sohoa.samples import render_page
 from sohoa.samples.cards import photograph, render_card
+from tests.helpers.pages import character_error_rate
 
 
 def _ink_share(gray: np.ndarray) -> float:
     return float(np.mean(gray < 128))
+
+
+class _CountingEngine:
+    """The real Tesseract engine, counting the pages it is asked to read."""
+
+    def __init__(self, engine: OcrEngine) -> None:
+        self.engine = engine
+        self.readings = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.engine, name)
+
+    def recognize(self, *args: Any, **kwargs: Any) -> OcrResult:
+        self.readings += 1
+        return self.engine.recognize(*args, **kwargs)
+
+
+@pytest.fixture
+def counting_engine(monkeypatch: pytest.MonkeyPatch) -> _CountingEngine:
+    counting = _CountingEngine(get_engine())
+    monkeypatch.setitem(ocr_engine._ENGINES, DEFAULT_ENGINE, counting)
+    return counting
 
 
 @pytest.mark.ocr
@@ -53,7 +81,9 @@ def test_black_and_white_pages_are_not_dropped() -> None:
 
 @pytest.mark.ocr
 @pytest.mark.parametrize("seed", [2, 3, 6])
-def test_phone_photo_of_a_card_gives_its_number_as_a_field(seed: int, tmp_path: Path) -> None:
+def test_phone_photo_of_a_card_gives_its_number_as_a_field(
+    seed: int, tmp_path: Path, counting_engine: _CountingEngine
+) -> None:
     # Pastel guilloche on a photo: the gray copy read these cards' numbers
     # wrong or not at all (its text measured at 47 DPI on seeds 3 and 6).
     rng = random.Random(seed)
@@ -64,5 +94,23 @@ def test_phone_photo_of_a_card_gives_its_number_as_a_field(seed: int, tmp_path: 
     page = process_page(photo, tmp_path / "out", PageOptions(languages="vie"))
 
     assert page.ocr_variant == "dropout"
+    assert counting_engine.readings >= 2  # the gray copy read unsurely, then the dropout
     metadata = extract_metadata([PageText(1, page.text, page.ocr_confidence)], load_rules())
     assert [v.value for v in metadata.fields["old_id"]] == [card.truth.metadata["id_number"]]
+
+
+@pytest.mark.ocr
+def test_a_letter_on_tinted_paper_that_reads_surely_is_read_once(
+    tmp_path: Path, counting_engine: _CountingEngine
+) -> None:
+    letter = render_page(0, dpi=200)
+    tinted = np.minimum(letter.image, np.array((255, 236, 190), dtype=np.uint8))
+    assert has_coloured_background(tinted)
+    scan = tmp_path / "letter.png"
+    Image.fromarray(tinted).save(scan, dpi=(200, 200))
+
+    page = process_page(scan, tmp_path / "out", PageOptions(languages="vie+eng", dpi=200))
+
+    assert page.ocr_confidence >= SURE_CONFIDENCE
+    assert (page.ocr_variant, counting_engine.readings) == ("cleaned", 1)
+    assert character_error_rate(page.text, letter.text) < 0.05
