@@ -161,7 +161,10 @@ def finish_dossier_task(
     )
 
 
-@task(name="stored-record", tags=["object-store"], **_retried())
+# These tasks carry no tags: Prefect asks its server for tag concurrency
+# slots before each tagged task run, which stalled the flow thread for up to
+# 2 s per archive or index call under load (4 s after a batch's last page).
+@task(name="stored-record", **_retried())
 def stored_record_task(record_id: str) -> Record | None:
     """The record already stored under this id (by an earlier, interrupted run)."""
     try:
@@ -170,14 +173,14 @@ def stored_record_task(record_id: str) -> Record | None:
         return None
 
 
-@task(name="archive-dossier", tags=["object-store"], **_retried())
+@task(name="archive-dossier", **_retried())
 def archive_dossier_task(
     record_id: str, batch_id: str, spec: DossierSpec, outputs: DossierOutputs
 ) -> Record:
     return archive_dossier(backends.object_store(), record_id, batch_id, spec, outputs)
 
 
-@task(name="index-record", tags=["search-index"], **_retried())
+@task(name="index-record", **_retried())
 def index_record_task(record: Record) -> None:
     result = backends.search_index().index_records([record])
     if result.errors:
