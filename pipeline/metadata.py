@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -167,8 +168,8 @@ def load_rules(path: Path | None = None) -> MetadataRules:
     """
     source = path or DEFAULT_RULES
     try:
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
-        return _compile_rules(source, data)
+        stat = source.stat()
+        return _rules_as_of(source, stat.st_mtime_ns, stat.st_size)
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigurationError(f"Cannot read metadata rules {source}: {exc}") from exc
     except (KeyError, TypeError, ValueError, re.error) as exc:
@@ -176,6 +177,12 @@ def load_rules(path: Path | None = None) -> MetadataRules:
             f"Metadata rules {source} are invalid ({type(exc).__name__}: {exc}). "
             f"Compare with {DEFAULT_RULES}."
         ) from exc
+
+
+@lru_cache(maxsize=8)
+def _rules_as_of(source: Path, mtime_ns: int, size: int) -> MetadataRules:
+    """The rules file compiled once per version of it (every dossier asks)."""
+    return _compile_rules(source, yaml.safe_load(source.read_text(encoding="utf-8")))
 
 
 def _document_type(code: str, spec: Any, known_fields: set[str]) -> DocumentTypeRule:

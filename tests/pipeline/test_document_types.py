@@ -4,6 +4,8 @@ requires, not for being of no known type."""
 
 from __future__ import annotations
 
+import os
+import time
 import unicodedata
 from pathlib import Path
 
@@ -96,6 +98,17 @@ def test_an_office_adds_a_type_with_its_required_fields(tmp_path: Path) -> None:
 
     # The shipped rules know no such type: the same page is of no known type.
     assert extract(load_rules(), POWER_OF_ATTORNEY_TEXT).document_type == DocumentType.UNKNOWN
+
+
+def test_rules_are_compiled_once_and_again_after_an_edit(tmp_path: Path) -> None:
+    path = rules_file(tmp_path, "document_types:\n", "document_types:\n" + POWER_OF_ATTORNEY)
+    first = load_rules(path)
+    assert load_rules(path) is first  # every dossier asks; the file is read once
+
+    path.write_text(DEFAULT_RULES.read_text(encoding="utf-8"), encoding="utf-8")
+    os.utime(path, ns=(time.time_ns() + 10**9,) * 2)  # an edit within the clock's tick
+
+    assert load_rules(path).document_type("giay_uy_quyen") is None
 
 
 def test_shipped_rules_declare_every_named_code_with_vietnamese_labels(
