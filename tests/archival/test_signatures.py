@@ -329,3 +329,17 @@ def test_pyhanko_cli_validates_the_office_signature_without_sohoa(
     assert "The signature is judged INVALID." in broken.stdout
     assert stranger.returncode == 1
     assert "The signer's certificate is untrusted." in stranger.stdout
+
+
+def test_an_unsigned_scan_is_checked_without_loading_the_signature_validator(
+    tmp_path: Path,
+) -> None:
+    plain = scanned_pdf(tmp_path / "plain.pdf")
+    check = (
+        "import sys; from pathlib import Path; "
+        "from sohoa.pipeline.signatures import check_signatures; "
+        f"assert check_signatures(Path({str(plain)!r}), []) == (); "
+        "print('pyhanko.sign' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert (result.returncode, result.stdout.strip()) == (0, "False"), result.stderr
