@@ -127,6 +127,9 @@ def _page_progress() -> Iterator[None]:
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,
+        # Redrawn twice a second at a terminal; elsewhere (a log file) only its last state is shown.
+        auto_refresh=console.is_terminal,
+        refresh_per_second=2,
     ) as progress:
         bar = progress.add_task(_("starting"), total=None)
 
