@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 DEFAULTS = {
@@ -34,3 +36,16 @@ def configure(quiet: bool = False) -> None:
     home = os.environ.get("PREFECT_HOME")
     if home:
         Path(home).expanduser().mkdir(parents=True, exist_ok=True)
+
+
+@contextmanager
+def without_heartbeats() -> Iterator[None]:
+    """Flow runs of a command whose end the user sees for themselves send no
+    heartbeats. Prefect's heartbeat thread sleeps in 1 s steps and a flow run
+    waits for it to wake before it ends: up to 1 s for each of the two runs
+    (poll-inbox, digitize-batch) of every ``sohoa ingest``. Deployments keep
+    them, for Prefect to tell a crashed run from a long one."""
+    from prefect.settings import temporary_settings
+
+    with temporary_settings(updates={"flows.heartbeat_frequency": None}):
+        yield

@@ -98,12 +98,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     _check_data_dir_writable()
     if args.json:
-        with _reports_on_failure():
+        with _reports_on_failure(), prefect_env.without_heartbeats():
             reports = poll_inbox(str(args.inbox), mark_inbox=True)
         status = _inbox_status(args.inbox)
         _print_json({"batches": [_dump(r) for r in reports], **_dump(status)})
         return _exit_code(reports)
-    with _page_progress():
+    with _page_progress(), prefect_env.without_heartbeats():
         reports = poll_inbox(str(args.inbox), mark_inbox=True)
     for report in reports:
         _print_batch(report)
@@ -203,13 +203,14 @@ def cmd_retry(args: argparse.Namespace) -> int:
     batch = requeue(args.batch, inbox, settings)
     run_batch = digitize_batch.with_options(task_runner=task_runner_for(settings))
     if args.json:
-        report = run_batch(str(batch))
+        with prefect_env.without_heartbeats():
+            report = run_batch(str(batch))
         _print_json(_dump(report))
         return _exit_code([report])
     _say(
         _("{batch}: put back into the inbox as {retry}").format(batch=args.batch, retry=batch.name)
     )
-    with _page_progress():
+    with _page_progress(), prefect_env.without_heartbeats():
         report = run_batch(str(batch))
     _print_batch(report)
     return _exit_code([report])
