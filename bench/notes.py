@@ -145,9 +145,13 @@ def _ingest_vs_floor(met: bool, results: dict[str, Any]) -> str:
         + ", the Prefect server a third process on the same two cores, and the flow thread's "
         "dossier steps (searchable PDF, archive, index) beside the two workers. "
         + earlier(
-            "profiling found no avoidable cost left above 0.03 s per page; the scratch page "
-            "as an uncompressed TIFF written by pdftoppm saved 0.26 s per page against the PNG "
-            "of the first bench run"
+            "the scratch page as an uncompressed TIFF written by pdftoppm saved 0.26 s per "
+            "page against the PNG of the first bench run; py-spy over whole ingests then found "
+            "the OCR copy handed to Tesseract as PGM (0.18 CPU s per page more than TIFF), "
+            "Prefect's tag concurrency checks (up to 2 s per archive or index task), its "
+            "heartbeat thread (up to 1 s at the end of each flow run), the progress bar's "
+            "refresh thread (0.9 CPU s per ingest), the rules file parsed per dossier (0.6 s) "
+            "and pyhanko's signing modules imported for unsigned PDFs (0.7 s); all are gone"
         )
         + " A full-page JPEG or Flate scan in a PDF is decoded in "
         "process, one overview serves the blank test and the QR search, and "
