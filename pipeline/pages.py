@@ -270,9 +270,9 @@ def _read(
     page it read less than surely (SURE_CONFIDENCE), of the colour dropout
     (``dropped``) too, keeping the better; on a weak reading, the plain
     copy, the other scale and the same copy read as one block too, keeping
-    the best. Receipts and slips are one column whose
-    lines Tesseract's layout analysis breaks apart at dashed rules and wide
-    gaps; read as one block, sroie-dev's weak receipts kept more of their words.
+    the best. Receipts and slips are one column whose lines Tesseract's
+    layout analysis breaks apart at dashed rules and wide gaps; read as one
+    block, sroie-dev's weak receipts kept more of their words.
 
     Returns:
         The kept reading and the alternatives tried on a weak one
