@@ -124,7 +124,9 @@ wait_healthy() {
     local name="$1" pidfile="$2" pattern="$3" check="$4" deadline=$((SECONDS + START_TIMEOUT_SECONDS))
     shift 4
     until "$check"; do
-        pid_of "$pidfile" "$pattern" >/dev/null || die_with_log "$name exited during startup" "$@"
+        # Read twice: /proc/PID/cmdline reads empty while the server's launcher execs it.
+        pid_of "$pidfile" "$pattern" >/dev/null || { sleep 1 && pid_of "$pidfile" "$pattern" >/dev/null; } ||
+            die_with_log "$name exited during startup" "$@"
         ((SECONDS < deadline)) || die_with_log "$name not healthy after ${START_TIMEOUT_SECONDS} s" "$@"
         sleep 1
     done
