@@ -62,6 +62,7 @@ SECTIONS = (
 # Sections' keys in the results, for --merge.
 SECTION_KEYS = {
     "realscans": ("realscans",),
+    "search": ("search", "search_p95_ms", "index_pages_per_s", "rebuild_seconds"),
     "api_search": ("api_search",),
     "managers": ("managers",),
     "storage": ("storage",),
