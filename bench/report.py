@@ -73,7 +73,7 @@ def render(results: dict[str, Any]) -> str:
     if "realscans" in results:
         out += _realscans(results["realscans"], results.get("separate_runs", {}))
     if "search" in results:
-        out += _search(results["search"])
+        out += _search(results["search"], results.get("separate_runs", {}))
     if "api_search" in results:
         out += _api_search(results["api_search"], results.get("separate_runs", {}))
     if "memory" in results:
@@ -317,8 +317,8 @@ def _realscans(real: dict[str, Any], separate_runs: dict[str, Any]) -> list[str]
     return out
 
 
-def _search(search: dict[str, Any]) -> list[str]:
-    out = ["", "## Search", ""]
+def _search(search: dict[str, Any], separate_runs: dict[str, Any]) -> list[str]:
+    out = ["", "## Search", "", *_measured_apart(separate_runs.get("search"))]
     rows = []
     for backend, found in search.items():
         for size, figures in found["latency"].items():
