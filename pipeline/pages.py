@@ -281,13 +281,12 @@ def _read(
     scale = text.ocr_factor()
     copies = {"cleaned": prepare_for_ocr(gray)}
     readings = [_ocr(rescale(copies["cleaned"], scale), "cleaned", scale, options)]
-    if dropped is not None:
-        # Neither copy wins on every card: the dropout reads phone photos of
-        # pastel guilloche cleanly where the gray copy keeps the pattern, and
-        # loses thin strokes of flat scans whose gray copy is already clean.
+    # Neither copy wins on every card: the dropout reads phone photos of
+    # pastel guilloche cleanly where the gray copy keeps the pattern, and
+    # loses thin strokes of flat scans whose gray copy is already clean.
+    if dropped is not None and readings[0].result.mean_confidence < SURE_CONFIDENCE:
         copies["dropout"] = dropped
-        if readings[0].result.mean_confidence < SURE_CONFIDENCE:
-            readings.append(_ocr(rescale(dropped, scale), "dropout", scale, options))
+        readings.append(_ocr(rescale(dropped, scale), "dropout", scale, options))
     first = max(readings, key=lambda r: r.score)
     tried: list[str] = []
     if first.result.mean_confidence < WEAK_CONFIDENCE:
