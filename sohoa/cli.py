@@ -97,14 +97,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from sohoa.flows.inbox import poll_inbox
 
     _check_data_dir_writable()
+    shown = _reports_on_failure() if args.json else _page_progress()
+    with shown, prefect_env.without_heartbeats():
+        reports = poll_inbox(str(args.inbox), mark_inbox=True)
     if args.json:
-        with _reports_on_failure(), prefect_env.without_heartbeats():
-            reports = poll_inbox(str(args.inbox), mark_inbox=True)
         status = _inbox_status(args.inbox)
         _print_json({"batches": [_dump(r) for r in reports], **_dump(status)})
         return _exit_code(reports)
-    with _page_progress(), prefect_env.without_heartbeats():
-        reports = poll_inbox(str(args.inbox), mark_inbox=True)
     for report in reports:
         _print_batch(report)
     if not reports:
