@@ -96,7 +96,7 @@ test-fast: venv
 # (scripts/services.sh) when it is not running; BENCH_ARGS=--quick for a smoke run.
 BENCH_ARGS ?=
 bench: setup
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[bench]"
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-binary tesserocr -c constraints.txt -e ".[bench]"
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:

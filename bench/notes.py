@@ -151,7 +151,11 @@ def _ingest_vs_floor(met: bool, results: dict[str, Any]) -> str:
             "Prefect's tag concurrency checks (up to 2 s per archive or index task), its "
             "heartbeat thread (up to 1 s at the end of each flow run), the progress bar's "
             "refresh thread (0.9 CPU s per ingest), the rules file parsed per dossier (0.6 s) "
-            "and pyhanko's signing modules imported for unsigned PDFs (0.7 s); all are gone"
+            "and pyhanko's signing modules imported for unsigned PDFs (0.7 s); all are gone. "
+            "Each Tesseract call also loaded its language models afresh, 0.15-0.25 CPU s: "
+            "with a reader process per worker that keeps them loaded, `process_page` over "
+            "this corpus, one page after another, went from 55.8 s to 49.5 s (the floor "
+            "48.5 and 47.3 s in the same two runs)"
         )
         + " A full-page JPEG or Flate scan in a PDF is decoded in "
         "process, one overview serves the blank test and the QR search, and "

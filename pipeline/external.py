@@ -1,58 +1,24 @@
 """The one helper that runs an external program (pdfinfo, pdfimages,
 pdftotext, qpdf, tesseract's version and language probes) where pdf2image
-and pytesseract do not cover it.
+does not cover it.
 
 Every run has a timeout, reads no stdin unless given bytes for it, and turns
 a missing program, a timeout or a failure into one typed error raised
 ``from`` its cause, with the tail of the program's stderr in the message.
-Known harmless messages (see ``KnownMessage``) are sorted into log levels
-instead of failing the job.
 
 Threading: the functions keep no state; call them from any thread or process.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from sohoa.core.errors import MissingDependencyError, ProcessingError, ToolTimeout
 
 STDERR_TAIL_LINES = 5
 STDERR_TAIL_CHARS = 600
-
-
-@dataclass(frozen=True, slots=True)
-class KnownMessage:
-    """A message a program prints that needs no action from anyone.
-
-    Attributes:
-        needle: text that identifies the message.
-        level: the logging level it is logged at.
-        no_text: the page has no text to read; the step goes on with an
-            empty result instead of failing.
-    """
-
-    needle: str
-    level: int
-    no_text: bool = False
-
-
-def known_message(text: str, table: Sequence[KnownMessage]) -> KnownMessage | None:
-    """The first entry of ``table`` whose needle occurs in ``text``."""
-    return next((known for known in table if known.needle in text), None)
-
-
-def log_messages(
-    logger: logging.Logger, program: str, text: str, table: Sequence[KnownMessage]
-) -> None:
-    """Log each line of a program's stderr: known ones at their level, the rest as warnings."""
-    for line in filter(None, (raw.strip() for raw in text.splitlines())):
-        known = known_message(line, table)
-        logger.log(known.level if known else logging.WARNING, "%s: %s", program, line)
 
 
 def stderr_tail(stderr: bytes | str) -> str:

@@ -1,46 +1,43 @@
 """Tesseract, the first OCR engine behind ``sohoa.pipeline.ocr_engine.OcrEngine``:
 version and language checks, orientation detection (OSD) and OCR to word
-boxes. No other module runs the ``tesseract`` program.
+boxes. No other module runs Tesseract.
 
-OSD and OCR go through ``pytesseract``, always with a timeout, the languages
-and ``--dpi``, and with ``OMP_THREAD_LIMIT=1``: sohoa runs one page per
-worker process, and Tesseract's own OpenMP threads would only compete with
-the other workers for the same cores. The version and language probes go
-through the one subprocess helper (pytesseract's have no timeout).
-
-pytesseract writes its output to a temporary file and reads it back, and
-only shows stderr when tesseract fails; a page image given as an array is
-written here as uncompressed TIFF. pytesseract would write PNG, some ten
-times slower to encode and to decode; Leptonica reads PGM byte by byte,
-which cost 0.18 CPU s more than the same A4 page at 300 DPI as TIFF.
+Pages are read by Tesseract's library in long-lived reader processes
+(``sohoa.pipeline.tesseract_reader``), one per worker thread, which keep the
+language models loaded. The ``tesseract`` program loads them for every page:
+0.15-0.25 CPU s per call, a tenth of a page's OCR. A reader runs with
+``OMP_THREAD_LIMIT=1`` (sohoa's workers already fill the cores), and every
+call has a timeout: a reader that runs past it, or crashes, is stopped and
+replaced, and only that page fails. The version and language probes run the
+``tesseract`` program through the one subprocess helper.
 
 Threading: the functions are safe to call from several processes or
-threads at once; the version and language lists are cached per process.
+threads at once; each call has a reader to itself, and the version and
+language lists are cached per process.
 """
 
 from __future__ import annotations
 
+import atexit
+import importlib.util
+import json
 import logging
 import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator
+import select
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from pathlib import Path
+from typing import Any
 
-import cv2
 import numpy as np
-import pytesseract
 
-from sohoa.core.errors import MachineFault, MissingDependencyError, OcrTimeout, ProcessingError
-from sohoa.pipeline.external import (
-    KnownMessage,
-    known_message,
-    log_messages,
-    run_program,
-    stderr_tail,
-)
+from sohoa.core.errors import MissingDependencyError, OcrTimeout, ProcessingError
+from sohoa.pipeline.external import run_program, stderr_tail
 from sohoa.pipeline.ocr import UNKNOWN_ORIENTATION, OcrResult, Orientation, parse_tsv
 
 log = logging.getLogger(__name__)
@@ -51,20 +48,6 @@ PROBE_TIMEOUT = 30.0
 INSTALL_HINT = "apt-get install tesseract-ocr"
 # OSD gives up on pages with fewer characters than this (Tesseract's default is 50).
 OSD_MIN_CHARACTERS = 20
-
-# Tesseract messages that need no action (after OCRmyPDF's _exec/tesseract.py).
-# ``no_text``: the page is kept without text (flagged for review by its zero
-# confidence) instead of failing the dossier.
-TESSERACT_MESSAGES = (
-    KnownMessage("Too few characters", logging.DEBUG, no_text=True),  # OSD: too little text
-    KnownMessage("Empty page", logging.INFO, no_text=True),
-    KnownMessage("Image too large", logging.WARNING, no_text=True),  # beyond Leptonica's limit
-    KnownMessage("diacritics", logging.DEBUG),  # "Detected 12 diacritics": usual for Vietnamese
-    KnownMessage("Invalid resolution", logging.DEBUG),
-    KnownMessage("Estimating resolution", logging.DEBUG),
-    KnownMessage("Weak margin", logging.INFO),  # OSD unsure
-    KnownMessage("Error during processing", logging.DEBUG),  # follows the messages above
-)
 
 
 @lru_cache(maxsize=1)
@@ -126,74 +109,160 @@ def check_languages(languages: str) -> None:
             )
 
 
-_UNCOMPRESSED_TIFF = [cv2.IMWRITE_TIFF_COMPRESSION, 1]
+# The TSV header the ``tesseract`` program writes; the library gives only the rows.
+TSV_HEADER = (
+    "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num"
+    "\tleft\ttop\twidth\theight\tconf\ttext\n"
+)
+# Page segmentation modes: the full layout analysis, or the page as one block
+# of text (a better judge of which way up a receipt is; see orientation.py).
+PSM_OSD_ONLY = 0
+PSM_AUTO = 3
+PSM_ONE_BLOCK = 6
+READER_MODULE = "sohoa.pipeline.tesseract_reader"
+READER_HINT = "tesserocr is not installed in this Python: run make setup"
 
 
-@contextmanager
-def _as_tiff(image: np.ndarray) -> Iterator[Path]:
-    """``image`` as an uncompressed TIFF file that lives for the ``with`` block."""
-    with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as folder:
-        path = Path(folder) / "page.tif"
-        if not cv2.imwrite(str(path), image, _UNCOMPRESSED_TIFF):
-            raise MachineFault(f"Cannot write {path} for Tesseract; check free disk space.")
-        yield path
+class _Reader:
+    """One ``tesseract_reader`` process, used by one thread at a time."""
 
+    def __init__(self) -> None:
+        if importlib.util.find_spec("tesserocr") is None:
+            raise MissingDependencyError(READER_HINT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", READER_MODULE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            # Tesseract's own OpenMP threads would compete with the other workers.
+            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+        )
 
-def _call(what: str, timeout: float, run: Callable[[float], str]) -> str | None:
-    """Runs one pytesseract call with sohoa's settings and typed errors.
+    def ask(self, request: dict[str, Any], image: np.ndarray, timeout: float) -> dict[str, Any]:
+        """Sends one request and waits up to ``timeout`` seconds for its reply.
 
-    Returns:
-        Tesseract's output, or None when it said the page has no text.
-    """
-    pytesseract.pytesseract.tesseract_cmd = TESSERACT
-    # pytesseract passes os.environ to tesseract; sohoa's workers run one page each.
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-    try:
-        return run(timeout)
-    except pytesseract.TesseractNotFoundError as exc:
-        raise MissingDependencyError(
-            f"Tesseract is not installed or not on PATH: {INSTALL_HINT}"
-        ) from exc
-    except pytesseract.TesseractError as exc:
-        message = str(exc.message)
-        known = known_message(message, TESSERACT_MESSAGES)
-        if known is not None and known.no_text:
-            log.log(known.level, "Tesseract %s found no text: %s", what, message)
-            return None
-        log_messages(log, TESSERACT, message, TESSERACT_MESSAGES)
-        raise ProcessingError(
-            f"Tesseract could not {what} (exit {exc.status}): {message[-600:]}"
-        ) from exc
-    except RuntimeError as exc:  # pytesseract's timeout
-        if "timeout" not in str(exc):
+        Raises:
+            OcrTimeout: no reply in time; the process is stopped.
+            ProcessingError: the process died (a crash in Tesseract).
+        """
+        pixels = np.ascontiguousarray(image, dtype=np.uint8)
+        height, width = pixels.shape
+        header = {**request, "width": width, "height": height}
+        assert self.process.stdin is not None and self.process.stdout is not None
+        try:
+            self.process.stdin.write(json.dumps(header).encode() + b"\n")
+            self.process.stdin.write(pixels.data)
+            self.process.stdin.flush()
+            line = _read_line(self.process.stdout.fileno(), time.monotonic() + timeout)
+        except TimeoutError as exc:
+            self.stop()
+            raise OcrTimeout(
+                f"Tesseract took longer than {timeout:g} s to {request['op']} a page and was "
+                "stopped; check the page image or raise the OCR timeout."
+            ) from exc
+        except (BrokenPipeError, EOFError) as exc:
+            self.stop()
+            raise ProcessingError(
+                f"Tesseract stopped while it read a {width}x{height} px page image "
+                f"({_ended(self.process.returncode)}); the page may be damaged."
+            ) from exc
+        except BaseException:  # mid-request: its next reply could answer this request
+            self.stop()
             raise
-        raise OcrTimeout(
-            f"Tesseract {what} took longer than {timeout:g} s and was stopped; "
-            "check the page image or raise the OCR timeout."
-        ) from exc
+        return dict(json.loads(line))
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.alive:
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
 
 
-def _parse_osd(text: str) -> Orientation:
-    fields = dict(
-        (key.strip(), value.strip())
-        for key, _, value in (line.partition(":") for line in text.splitlines())
-        if value
-    )
-    try:
-        return Orientation(int(fields["Rotate"]) % 360, float(fields["Orientation confidence"]))
-    except (KeyError, ValueError) as exc:
-        raise ProcessingError(f"Unexpected Tesseract OSD output: {text.strip()[:200]!r}") from exc
+def _read_line(fd: int, deadline: float) -> bytes:
+    """One line from ``fd``, which nothing else reads, by ``deadline``."""
+    chunks: list[bytes] = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            raise TimeoutError
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        if chunk.endswith(b"\n"):
+            return b"".join(chunks)
+
+
+def _ended(returncode: int | None) -> str:
+    if returncode is not None and returncode < 0:
+        return f"signal {-returncode}"
+    return f"exit {returncode}"
+
+
+class _Readers:
+    """Idle readers of this process; a thread takes one per call, and a new
+    one starts when none is idle, so there are as many as calls at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[_Reader] = []
+        self._pid = os.getpid()
+        atexit.register(self.stop)
+
+    @contextmanager
+    def reader(self) -> Iterator[_Reader]:
+        with self._lock:
+            if self._pid != os.getpid():  # a forked child: its parent's readers are not its own
+                self._idle, self._pid = [], os.getpid()
+            reader = self._take_idle()
+        reader = reader or _Reader()
+        try:
+            yield reader
+        finally:
+            if reader.alive:
+                with self._lock:
+                    self._idle.append(reader)
+
+    def _take_idle(self) -> _Reader | None:
+        while self._idle:
+            reader = self._idle.pop()
+            if reader.alive:
+                return reader
+            reader.stop()  # it died while idle (killed for memory, say)
+        return None
+
+    def stop(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for reader in idle:
+            reader.stop()
+
+
+_READERS = _Readers()
+
+
+def _ask(request: dict[str, Any], image: np.ndarray, timeout: float) -> dict[str, Any]:
+    with _READERS.reader() as reader:
+        reply = reader.ask(request, image, timeout)
+    if "failed" in reply:
+        raise ProcessingError(f"Tesseract could not {request['op']} the page: {reply['failed']}")
+    return reply
 
 
 def detect_orientation(image: np.ndarray, timeout: float, dpi: int = 150) -> Orientation:
-    """Tesseract OSD (``--psm 0``) on an in-memory image.
+    """Tesseract OSD on an in-memory image.
 
     Pass a downscaled, binarized copy: OSD cost grows with the pixel count and
     it needs only some 20 lines of text at 100-150 DPI.
 
     Args:
         image: grayscale or binary uint8 image (2-D).
-        timeout: seconds before tesseract is stopped.
+        timeout: seconds before Tesseract is stopped.
         dpi: resolution of ``image``, so Tesseract need not guess it.
 
     Returns:
@@ -201,60 +270,51 @@ def detect_orientation(image: np.ndarray, timeout: float, dpi: int = 150) -> Ori
         text for OSD to decide.
     """
     check_languages("osd")
-    config = f"--dpi {dpi} -c min_characters_to_try={OSD_MIN_CHARACTERS}"
-    with _as_tiff(image) as path:
-        output = _call(
-            "detect the page orientation",
-            timeout,
-            lambda seconds: pytesseract.image_to_osd(str(path), config=config, timeout=seconds),
-        )
-    return UNKNOWN_ORIENTATION if output is None else _parse_osd(output)
-
-
-# Page segmentation modes: the full layout analysis, or the page as one block
-# of text (a better judge of which way up a receipt is; see orientation.py).
-PSM_AUTO = 3
-PSM_ONE_BLOCK = 6
-
-
-def ocr_tsv(
-    image_path: Path, languages: str, dpi: int, timeout: float, one_block: bool = False
-) -> str:
-    """Tesseract's TSV (words with boxes and confidences) for one page image file.
-
-    Args:
-        image_path: any format Leptonica reads (uncompressed TIFF reads fastest).
-        languages: e.g. "vie+eng".
-        dpi: resolution of the image.
-        timeout: seconds before tesseract is stopped.
-        one_block: read the image as one block of text, without layout analysis.
-
-    Returns:
-        The TSV text; only its header when Tesseract found no text.
-
-    Raises:
-        MissingDependencyError: tesseract or a language pack is missing.
-        OcrTimeout: tesseract ran past ``timeout``.
-        ProcessingError: tesseract failed.
-    """
-    check_languages(languages)
-    config = f"--dpi {dpi}" + (f" --psm {PSM_ONE_BLOCK}" if one_block else "")
-    output = _call(
-        f"OCR {image_path.name}",
-        timeout,
-        lambda seconds: pytesseract.image_to_data(
-            str(image_path), lang=languages, config=config, timeout=seconds
-        ),
-    )
-    return output or ""
+    request = {
+        "op": "osd",
+        "languages": "osd",
+        "psm": PSM_OSD_ONLY,
+        "dpi": dpi,
+        "min_characters": OSD_MIN_CHARACTERS,
+    }
+    reply = _ask(request, image, timeout)
+    if reply.get("osd") is None:
+        log.debug("Tesseract OSD found too few characters to tell which way up the page is")
+        return UNKNOWN_ORIENTATION
+    degrees, confidence = reply["osd"]
+    # OSD names the page's turn; sohoa stores the turn that undoes it.
+    return Orientation((360 - int(degrees)) % 360, round(float(confidence), 2))
 
 
 def recognize(
     image: np.ndarray, languages: str, dpi: int, timeout: float, one_block: bool = False
 ) -> OcrResult:
-    """The words of an upright page image (see ``ocr_tsv``)."""
-    with _as_tiff(image) as path:
-        return parse_tsv(ocr_tsv(path, languages, dpi, timeout, one_block))
+    """The words of an upright page image, with boxes and confidences.
+
+    Args:
+        image: grayscale or binary uint8 image (2-D).
+        languages: e.g. "vie+eng".
+        dpi: resolution of the image.
+        timeout: seconds before Tesseract is stopped.
+        one_block: read the image as one block of text, without layout analysis.
+
+    Raises:
+        MissingDependencyError: Tesseract, tesserocr or a language pack is missing.
+        OcrTimeout: Tesseract ran past ``timeout``.
+        ProcessingError: Tesseract failed or crashed.
+    """
+    check_languages(languages)
+    request = {
+        "op": "read",
+        "languages": languages,
+        "psm": PSM_ONE_BLOCK if one_block else PSM_AUTO,
+        "dpi": dpi,
+    }
+    reply = _ask(request, image, timeout)
+    if "no_text" in reply:
+        log.warning("Tesseract read no text: %s", reply["no_text"])
+        return parse_tsv(TSV_HEADER)
+    return parse_tsv(TSV_HEADER + reply["tsv"])
 
 
 class TesseractEngine:
@@ -264,6 +324,8 @@ class TesseractEngine:
 
     def check(self, languages: str) -> None:
         check_languages(languages)
+        if importlib.util.find_spec("tesserocr") is None:
+            raise MissingDependencyError(READER_HINT)
 
     def detect_orientation(self, image: np.ndarray, dpi: int, timeout: float) -> Orientation:
         return detect_orientation(image, timeout, dpi=dpi)

@@ -10,6 +10,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SYSTEM_PACKAGES=(
     tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd
+    # tesserocr, Tesseract's library for Python, is compiled against the same Tesseract
+    libtesseract-dev libleptonica-dev g++ pkg-config
     poppler-utils qpdf fonts-dejavu-core
     # used by scripts/services.sh (postgresql: the production database, started on loopback)
     curl unzip postgresql
@@ -69,7 +71,8 @@ install_venv() {
         "$(find_python)" -m venv "$VENV"
     fi
     log "installing pinned dependencies into $VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+    # tesserocr from source: its wheel brings a Tesseract of its own, another version
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-binary tesserocr \
         -c "$REPO_ROOT/constraints.txt" -e "${REPO_ROOT}[dev]"
     echo "$want" >"$VENV_STAMP"
 }

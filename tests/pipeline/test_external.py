@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import subprocess
 
 import pytest
 
 from sohoa.core.errors import MissingDependencyError, PopplerTimeout, ProcessingError, ToolTimeout
-from sohoa.pipeline.external import (
-    KnownMessage,
-    check_exit,
-    known_message,
-    log_messages,
-    run_program,
-    stderr_tail,
-)
-from sohoa.pipeline.tesseract import TESSERACT_MESSAGES
+from sohoa.pipeline.external import check_exit, run_program, stderr_tail
 
 HINT = "apt-get install coreutils"
 
@@ -60,33 +51,3 @@ def test_failure_carries_the_stderr_tail() -> None:
 
 def test_stderr_tail_of_text_and_bytes() -> None:
     assert stderr_tail(b"a\nb\n") == stderr_tail("a\nb") == "a | b"
-
-
-def test_tesseract_messages_sorted_into_log_levels(caplog: pytest.LogCaptureFixture) -> None:
-    logger = logging.getLogger("test.external")
-    caplog.set_level(logging.DEBUG, logger=logger.name)
-    stderr = "Detected 31 diacritics\nImage too large: (40000, 40000)\nSegmentation fault\n"
-    log_messages(logger, "tesseract", stderr, TESSERACT_MESSAGES)
-    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
-        (logging.DEBUG, "tesseract: Detected 31 diacritics"),
-        (logging.WARNING, "tesseract: Image too large: (40000, 40000)"),
-        (logging.WARNING, "tesseract: Segmentation fault"),
-    ]
-
-
-@pytest.mark.parametrize(
-    ("text", "no_text"),
-    [
-        ("Too few characters. Skipping this page", True),
-        ("Empty page!!", True),
-        ("Image too large: (40000, 40000)", True),
-        ("Detected 31 diacritics", False),
-    ],
-)
-def test_known_tesseract_messages(text: str, no_text: bool) -> None:
-    known = known_message(text, TESSERACT_MESSAGES)
-    assert isinstance(known, KnownMessage) and known.no_text == no_text
-
-
-def test_unknown_message() -> None:
-    assert known_message("Segmentation fault", TESSERACT_MESSAGES) is None

@@ -1,9 +1,14 @@
-"""The tesseract engine against the real program (through pytesseract), and TSV parsing."""
+"""The tesseract engine against the real library and program, and TSV parsing."""
 
 from __future__ import annotations
 
 import logging
+import os
 import re
+import signal
+import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +31,6 @@ from sohoa.pipeline.tesseract import (
     TesseractEngine,
     check_languages,
     detect_orientation,
-    ocr_tsv,
     recognize,
     tesseract_version,
 )
@@ -105,12 +109,12 @@ def test_osd_on_a_downscaled_page(turned: int) -> None:
 
 @pytest.mark.ocr
 def test_osd_on_a_blank_page_is_no_error(caplog: pytest.LogCaptureFixture) -> None:
-    """Tesseract fails with "Too few characters": a known message, not an error."""
+    """OSD finds too few characters: no orientation, and no error."""
     caplog.set_level(logging.DEBUG, logger=tesseract.__name__)
     image = blank_page(100)[..., 0]
     assert get_engine().detect_orientation(image, 100, TIMEOUT) == Orientation(0, 0.0)
     [record] = [r for r in caplog.records if r.name == tesseract.__name__]
-    assert record.levelno == logging.DEBUG and "Too few characters" in record.getMessage()
+    assert record.levelno == logging.DEBUG and "too few characters" in record.getMessage()
 
 
 @pytest.mark.ocr
@@ -125,29 +129,83 @@ def test_recognize_gives_vietnamese_words_with_boxes(header: np.ndarray) -> None
 
 
 @pytest.mark.ocr
-def test_recognize_reads_the_same_as_a_file(header: np.ndarray, header_png: Path) -> None:
-    """The array goes to tesseract as TIFF; a PNG of the same pixels reads the same."""
-    assert recognize(header, "vie+eng", 300, TIMEOUT) == parse_tsv(
-        ocr_tsv(header_png, "vie+eng", 300, TIMEOUT)
+def test_recognize_reads_as_the_tesseract_program_does(
+    header: np.ndarray, header_png: Path
+) -> None:
+    """The library in the reader process gives the program's words, boxes and confidences."""
+    program = subprocess.run(
+        ["tesseract", str(header_png), "-", "--dpi", "300", "-l", "vie+eng", "tsv"],
+        capture_output=True,
+        check=True,
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
     )
+    assert recognize(header, "vie+eng", 300, TIMEOUT) == parse_tsv(program.stdout.decode())
+
+
+def _reader_cpu_ticks() -> dict[int, int]:
+    """This process's reader processes, with the CPU ticks each has used."""
+    readers = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == os.getpid() and tesseract.READER_MODULE.encode() in command:
+            readers[int(stat.parent.name)] = int(fields[11]) + int(fields[12])
+    return readers
+
+
+def test_reads_one_after_another_share_one_reader(header: np.ndarray) -> None:
+    """The reader process, with its models loaded, serves the next page too."""
+    recognize(header[:60], "vie+eng", 300, TIMEOUT)
+    before = set(_reader_cpu_ticks())
+    recognize(header[:60], "vie+eng", 300, TIMEOUT)
+    get_engine().detect_orientation(header[:60], 300, TIMEOUT)
+    assert len(before) >= 1 and set(_reader_cpu_ticks()) == before
 
 
 def test_blank_page_has_no_words() -> None:
     assert recognize(blank_page(100)[..., 0], "vie+eng", 100, TIMEOUT).words == ()
 
 
-def test_ocr_timeout_is_retryable(header_png: Path) -> None:
+def test_an_image_too_large_for_tesseract_has_no_words(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger=tesseract.__name__)
+    strip = np.full((1, 33_000), 255, dtype=np.uint8)
+    assert recognize(strip, "vie+eng", 300, TIMEOUT).words == ()
+    assert "too large for Tesseract (33000x1 px)" in caplog.text
+
+
+def test_ocr_timeout_is_retryable_and_the_next_page_is_read(header: np.ndarray) -> None:
     with pytest.raises(OcrTimeout, match="took longer than") as caught:
-        ocr_tsv(header_png, "vie+eng", 300, timeout=0.05)
+        recognize(header, "vie+eng", 300, timeout=0.05)
     assert caught.value.retryable
-    assert isinstance(caught.value.__cause__, RuntimeError)
+    assert isinstance(caught.value.__cause__, TimeoutError)
+    assert "Độc lập" in recognize(header, "vie+eng", 300, TIMEOUT).text
 
 
-def test_ocr_of_an_unreadable_image(tmp_path: Path) -> None:
-    bad = tmp_path / "page.png"
-    bad.write_bytes(b"not an image")
-    with pytest.raises(ProcessingError, match=r"could not OCR page\.png"):
-        ocr_tsv(bad, "vie+eng", 300, TIMEOUT)
+def _crash_the_reader_once_busy() -> None:
+    idle = _reader_cpu_ticks()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        busy = [pid for pid, ticks in _reader_cpu_ticks().items() if ticks > idle.get(pid, 0)]
+        if busy:
+            os.kill(busy[0], signal.SIGSEGV)
+            return
+
+
+@pytest.mark.ocr
+def test_a_crash_in_tesseract_fails_only_that_page(header: np.ndarray) -> None:
+    """A reader that dies mid-page is a ProcessingError for that page, and is replaced."""
+    recognize(header[:60], "vie+eng", 300, TIMEOUT)  # a reader, idle and loaded
+    page = np.vstack([header] * 6)
+    crasher = threading.Thread(target=_crash_the_reader_once_busy)
+    crasher.start()
+    with pytest.raises(ProcessingError, match=r"Tesseract stopped .* \(signal 11\)"):
+        recognize(page, "vie+eng", 300, TIMEOUT)
+    crasher.join()
+    assert "Độc lập" in recognize(header, "vie+eng", 300, TIMEOUT).text
 
 
 def test_ocr_with_missing_language(header: np.ndarray) -> None:
