@@ -91,6 +91,13 @@ def _is_server(process: psutil.Process) -> bool:
     return any("prefect.server" in part for part in process.cmdline())
 
 
+def _is_tesseract(process: psutil.Process) -> bool:
+    """The ``tesseract`` program, or one of sohoa's Tesseract reader processes."""
+    return process.name() == "tesseract" or any(
+        "tesseract_reader" in part for part in process.cmdline()
+    )
+
+
 def _tree_sample(root: psutil.Process) -> TreePeak:
     """One sample; a Prefect server's children count as the server."""
     total, server, tesseracts = root.memory_info().rss, 0, 0
@@ -104,7 +111,7 @@ def _tree_sample(root: psutil.Process) -> TreePeak:
                 server += rss
             else:
                 total += rss
-                tesseracts += child.name() == "tesseract"
+                tesseracts += _is_tesseract(child)
         except psutil.Error:
             continue  # it ended while being read
     return TreePeak(total / 2**20, server / 2**20, tesseracts)

@@ -142,12 +142,13 @@ def _throughput(results: dict[str, Any]) -> list[str]:
         f"- CPU seconds per page (user + system of every process the engine ran, "
         f"median run): {_fmt(tp['median_cpu_seconds_per_page'])}; sohoa's include "
         "its start, not the running Prefect server's.",
-        f"- `sohoa ingest` peak RSS (the command, its workers' tesseract and poppler "
+        f"- `sohoa ingest` peak RSS (the command, its workers' Tesseract readers and poppler "
         f"children; sampled every 0.1 s): {_fmt(cli['peak_rss_mb'])} MiB (the running "
         "Prefect server is not the command's child, so not counted; the cold command's "
         f"temporary server peaked at {_fmt(cli.get('cold_prefect_server_peak_rss_mb'))} MiB); "
         "at most "
-        f"{max(cli['most_tesseracts_at_once'])} tesseracts at once.",
+        f"{max(cli['most_tesseracts_at_once'])} Tesseract processes at once (reader "
+        "processes and the `tesseract` program).",
     ]
     if tp.get("breakdown"):
         out += ["", "Where sohoa's time goes (one page at a time, one worker):", ""]
@@ -510,7 +511,7 @@ def _memory(memory: dict[str, Any]) -> list[str]:
             "what",
             "Python peak MiB (VmHWM)",
             "with children MiB (sampled)",
-            "tesseracts at once",
+            "Tesseract processes at once",
             "s",
         ],
         rows,
