@@ -49,6 +49,11 @@ class OcrEngine(Protocol):
         """
         ...
 
+    def close(self) -> None:
+        """Ends what the engine keeps running in this process (helper processes);
+        the next call starts it again."""
+        ...
+
     def detect_orientation(self, image: np.ndarray, dpi: int, timeout: float) -> Orientation:
         """Which clockwise quarter turn makes the page upright.
 
@@ -98,3 +103,9 @@ def get_engine(name: str = DEFAULT_ENGINE) -> OcrEngine:
         raise ConfigurationError(
             f"Unknown OCR engine {name!r}; choose one of: {', '.join(sorted(_ENGINES))}"
         ) from None
+
+
+def close_engines() -> None:
+    """``close`` on every engine: a command's helper processes end with it."""
+    for engine in _ENGINES.values():
+        engine.close()

@@ -205,12 +205,13 @@ def _ended(returncode: int | None) -> str:
 
 
 class _Readers:
-    """Idle readers of this process; a thread takes one per call, and a new
-    one starts when none is idle, so there are as many as calls at once."""
+    """The readers of this process. A thread takes an idle one per call, and a
+    new one starts when none is idle, so there are as many as calls at once."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._idle: list[_Reader] = []
+        self._started: list[_Reader] = []
         self._pid = os.getpid()
         atexit.register(self.stop)
 
@@ -218,15 +219,20 @@ class _Readers:
     def reader(self) -> Iterator[_Reader]:
         with self._lock:
             if self._pid != os.getpid():  # a forked child: its parent's readers are not its own
-                self._idle, self._pid = [], os.getpid()
+                self._idle, self._started, self._pid = [], [], os.getpid()
             reader = self._take_idle()
-        reader = reader or _Reader()
+        if reader is None:
+            reader = _Reader()
+            with self._lock:
+                self._started.append(reader)
         try:
             yield reader
         finally:
-            if reader.alive:
-                with self._lock:
+            with self._lock:
+                if reader.alive:
                     self._idle.append(reader)
+                elif reader in self._started:
+                    self._started.remove(reader)
 
     def _take_idle(self) -> _Reader | None:
         while self._idle:
@@ -234,16 +240,27 @@ class _Readers:
             if reader.alive:
                 return reader
             reader.stop()  # it died while idle (killed for memory, say)
+            self._started.remove(reader)
         return None
 
     def stop(self) -> None:
+        """Stops every reader, busy or idle, and waits for each to end."""
         with self._lock:
-            idle, self._idle = self._idle, []
-        for reader in idle:
+            started, self._idle, self._started = self._started, [], []
+        for reader in started:
             reader.stop()
 
 
 _READERS = _Readers()
+
+
+def stop_readers() -> None:
+    """Ends this process's reader processes (they start again when needed).
+
+    Runs at exit; a command that may end without running ``atexit`` hooks
+    (a forked child leaving through ``os._exit``) calls it itself.
+    """
+    _READERS.stop()
 
 
 def _ask(request: dict[str, Any], image: np.ndarray, timeout: float) -> dict[str, Any]:
@@ -326,6 +343,9 @@ class TesseractEngine:
         check_languages(languages)
         if importlib.util.find_spec("tesserocr") is None:
             raise MissingDependencyError(READER_HINT)
+
+    def close(self) -> None:
+        stop_readers()
 
     def detect_orientation(self, image: np.ndarray, dpi: int, timeout: float) -> Orientation:
         return detect_orientation(image, timeout, dpi=dpi)

@@ -778,6 +778,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
         raise
+    finally:
+        _close_ocr_engines()
+
+
+def _close_ocr_engines() -> None:
+    """The OCR engine's reader processes end with the command, however it ends
+    (``atexit`` would miss a command run in a forked child that leaves through
+    ``os._exit``). A command that read no page never imported the engines."""
+    engines = sys.modules.get("sohoa.pipeline.ocr_engine")
+    if engines is not None:
+        engines.close_engines()
 
 
 if __name__ == "__main__":

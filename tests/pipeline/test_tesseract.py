@@ -25,7 +25,7 @@ from sohoa.pipeline import tesseract
 from sohoa.pipeline.cleanup import to_grayscale
 from sohoa.pipeline.deskew import downscale
 from sohoa.pipeline.ocr import Orientation, parse_tsv
-from sohoa.pipeline.ocr_engine import get_engine
+from sohoa.pipeline.ocr_engine import close_engines, get_engine
 from sohoa.pipeline.pages import turn_clockwise
 from sohoa.pipeline.tesseract import (
     TesseractEngine,
@@ -260,3 +260,26 @@ def test_parse_empty_tsv() -> None:
     result = parse_tsv(TSV.splitlines()[0] + "\n")
     assert (result.text, result.words, result.word_count) == ("", (), 0)
     assert result.mean_confidence == 0.0
+
+
+@pytest.mark.ocr
+def test_closing_the_engines_ends_every_reader_busy_or_idle(header: np.ndarray) -> None:
+    """What ``sohoa``'s commands do on the way out, however they end."""
+    recognize(header[:60], "vie+eng", 300, TIMEOUT)  # one reader, idle
+    failed: list[BaseException] = []
+
+    def read_a_long_page() -> None:
+        try:
+            recognize(np.vstack([header] * 6), "vie+eng", 300, TIMEOUT)
+        except ProcessingError as exc:
+            failed.append(exc)
+
+    busy = threading.Thread(target=read_a_long_page)
+    busy.start()
+    time.sleep(0.5)  # well into the page
+    close_engines()
+    busy.join()
+
+    assert _reader_cpu_ticks() == {}
+    assert len(failed) == 1
+    assert "Độc lập" in recognize(header, "vie+eng", 300, TIMEOUT).text  # a new reader
