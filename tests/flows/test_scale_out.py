@@ -21,7 +21,7 @@ from tests.helpers.scale_out import (
 
 pytestmark = [pytest.mark.ocr, pytest.mark.slow]
 
-BATCHES = 20
+BATCHES = 12  # enough for both workers to race for batches; bench/scale_out.py times 20
 # Below pytest's own timeout, so that a stuck run fails with the workers' logs.
 WORKERS_TIMEOUT_SECONDS = 500
 
