@@ -123,12 +123,17 @@ READER_MODULE = "sohoa.pipeline.tesseract_reader"
 READER_HINT = "tesserocr is not installed in this Python: run make setup"
 
 
+def check_reader_installed() -> None:
+    """Raises MissingDependencyError unless this Python can run a reader."""
+    if importlib.util.find_spec("tesserocr") is None:
+        raise MissingDependencyError(READER_HINT)
+
+
 class _Reader:
     """One ``tesseract_reader`` process, used by one thread at a time."""
 
     def __init__(self) -> None:
-        if importlib.util.find_spec("tesserocr") is None:
-            raise MissingDependencyError(READER_HINT)
+        check_reader_installed()
         self.process = subprocess.Popen(
             [sys.executable, "-m", READER_MODULE],
             stdin=subprocess.PIPE,
@@ -341,8 +346,7 @@ class TesseractEngine:
 
     def check(self, languages: str) -> None:
         check_languages(languages)
-        if importlib.util.find_spec("tesserocr") is None:
-            raise MissingDependencyError(READER_HINT)
+        check_reader_installed()
 
     def close(self) -> None:
         stop_readers()
